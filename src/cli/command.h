@@ -1,0 +1,59 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "common/config.h"
+
+namespace gm::cli {
+
+//! Exit codes of every command (DESIGN.md §8).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+//! State shared by all subcommands: the global flags and the chosen command's exit code.
+struct CliContext {
+  std::string config_file;            //!< --config
+  std::vector<std::string> settings;  //!< --set KEY=VALUE, in order
+  int exit_code = kExitOk;
+};
+
+//! Collects a command's flags that map to config keys, so only flags the user actually
+//! gave override the file and environment (precedence flag > env > file > default).
+class FlagOverrides {
+ public:
+  //! Adds `--name` bound to config key `key`.
+  CLI::Option* Add(CLI::App& app, const std::string& name, const std::string& key,
+                   const std::string& help);
+  //! The (key, value) pairs of the flags that were given.
+  std::vector<std::pair<std::string, std::string>> Given() const;
+
+ private:
+  struct Bound {
+    std::string key;
+    std::unique_ptr<std::string> value;
+    CLI::Option* option = nullptr;
+  };
+  std::vector<Bound> bound_;
+};
+
+//! Loads the effective configuration from defaults, file, environment, --set and the
+//! command's flags. On error prints "globalmart: <message>" to stderr and returns nullopt
+//! (the caller exits with kExitUsage).
+std::optional<LoadedConfig> LoadConfigOrReport(const CliContext& ctx, const FlagOverrides* flags);
+
+// One Register function per subcommand, each in its own cmd_<name>.cpp.
+void RegisterVersionCommand(CLI::App& app, CliContext& ctx);
+void RegisterConfigCommand(CLI::App& app, CliContext& ctx);
+void RegisterCatalogCommand(CLI::App& app, CliContext& ctx);
+void RegisterGenerateCommand(CLI::App& app, CliContext& ctx);
+void RegisterDevBrokerCommand(CLI::App& app, CliContext& ctx);
+void RegisterUpCommand(CLI::App& app, CliContext& ctx);
+
+}  // namespace gm::cli

@@ -1,0 +1,40 @@
+// The `globalmart` executable: wires the modules together behind one CLI.
+#include <iostream>
+
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+  using namespace gm::cli;
+  CLI::App app{
+      "GlobalMart Analytics: real-time and batch e-commerce analytics in one binary.\n"
+      "Run `globalmart <command> --help` for a command's options.",
+      "globalmart"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every command");
+  CliContext ctx;
+  app.add_option("-c,--config", ctx.config_file,
+                 "TOML config file (default: $GLOBALMART_CONFIG, else ./config/globalmart.toml "
+                 "if present)");
+  app.add_option("--set", ctx.settings,
+                 "Override any config key, e.g. --set generator.seed=7 (repeatable)")
+      ->type_name("KEY=VALUE");
+
+  RegisterVersionCommand(app, ctx);
+  RegisterConfigCommand(app, ctx);
+  RegisterCatalogCommand(app, ctx);
+  RegisterGenerateCommand(app, ctx);
+  RegisterDevBrokerCommand(app, ctx);
+  RegisterUpCommand(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,445 @@
+#include "common/config.h"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <toml++/toml.h>
+
+extern char** environ;
+
+namespace gm {
+namespace {
+
+// One row per property: the single place that names, describes and bounds it.
+struct Property {
+  std::string key;
+  std::string description;
+  std::string unit;  // empty when unitless
+  std::function<Status(Config&, std::string_view)> set;
+  std::function<std::string(const Config&)> get;
+  bool quote = false;  // rendered as a TOML string
+};
+
+Status BadValue(std::string_view key, std::string_view value, std::string_view why) {
+  return InvalidArgument("invalid value '" + std::string(value) + "' for " + std::string(key) +
+                         ": " + std::string(why));
+}
+
+template <typename Int>
+Property IntProperty(std::string key, std::string description, std::string unit,
+                     Int& (*field)(Config&), Int min, Int max) {
+  Property p;
+  p.key = key;
+  p.description = std::move(description);
+  p.unit = std::move(unit);
+  p.set = [key, field, min, max](Config& c, std::string_view v) -> Status {
+    Int parsed{};
+    std::string text(v);
+    // Accept 1_000_000 as TOML does.
+    std::erase(text, '_');
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) {
+      return BadValue(key, v, "expected a whole number");
+    }
+    if (parsed < min || parsed > max) {
+      return BadValue(key, v,
+                      "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    field(c) = parsed;
+    return Status::Ok();
+  };
+  p.get = [field](const Config& c) { return std::to_string(field(const_cast<Config&>(c))); };
+  return p;
+}
+
+Property DurationProperty(std::string key, std::string description, Micros& (*field)(Config&),
+                          Micros min, Micros max) {
+  Property p;
+  p.key = key;
+  p.description = std::move(description);
+  p.unit = "duration";
+  p.quote = true;
+  p.set = [key, field, min, max](Config& c, std::string_view v) -> Status {
+    Result<Micros> d = ParseDuration(v);
+    if (!d.ok()) return BadValue(key, v, d.status().message());
+    if (*d < min || *d > max) {
+      return BadValue(key, v,
+                      "must be between " + FormatDuration(min) + " and " + FormatDuration(max));
+    }
+    field(c) = *d;
+    return Status::Ok();
+  };
+  p.get = [field](const Config& c) { return FormatDuration(field(const_cast<Config&>(c))); };
+  return p;
+}
+
+Property StringProperty(std::string key, std::string description, std::string& (*field)(Config&),
+                        std::vector<std::string> allowed = {}) {
+  Property p;
+  p.key = key;
+  p.description = std::move(description);
+  p.quote = true;
+  p.set = [key, field, allowed](Config& c, std::string_view v) -> Status {
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
+      return BadValue(key, v, "expected one of " + list);
+    }
+    field(c) = std::string(v);
+    return Status::Ok();
+  };
+  p.get = [field](const Config& c) { return field(const_cast<Config&>(c)); };
+  return p;
+}
+
+std::optional<double> ParseDouble(std::string_view v) {
+  double d = 0;
+  std::string text(v);
+  std::erase(text, '_');
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty() || !std::isfinite(d)) {
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::string FormatDouble(double d) {
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, ptr);
+}
+
+Property RateProperty(std::string key, std::string description, double& (*field)(Config&),
+                      bool allow_max) {
+  Property p;
+  p.key = key;
+  p.description = std::move(description);
+  p.unit = "events/s";
+  p.set = [key, field, allow_max](Config& c, std::string_view v) -> Status {
+    if (allow_max && v == "max") {
+      field(c) = 0;
+      return Status::Ok();
+    }
+    std::optional<double> d = ParseDouble(v);
+    if (!d || *d <= 0 || *d > 100'000'000) {
+      return BadValue(key, v,
+                      allow_max ? "expected a rate in events/s (0 < rate ≤ 1e8) or 'max'"
+                                : "expected a rate in events/s (0 < rate ≤ 1e8)");
+    }
+    field(c) = *d;
+    return Status::Ok();
+  };
+  p.get = [field](const Config& c) {
+    double d = field(const_cast<Config&>(c));
+    return d == 0 ? std::string("\"max\"") : FormatDouble(d);
+  };
+  return p;
+}
+
+const std::vector<Property>& Properties() {
+  static const std::vector<Property> kProperties = [] {
+    std::vector<Property> ps;
+    ps.push_back(StringProperty(
+        "log.level", "Lowest level written to the console and log files.",
+        +[](Config& c) -> std::string& { return c.log.level; },
+        {"trace", "debug", "info", "warn", "error"}));
+    ps.push_back(StringProperty(
+        "log.dir", "Folder for the rotating log files of long-running commands.",
+        +[](Config& c) -> std::string& { return c.log.dir; }));
+    ps.push_back(IntProperty<int32_t>(
+        "bus.partitions",
+        "Partitions per topic: memory-bus queues, and the count used when creating Kafka topics.",
+        "", +[](Config& c) -> int32_t& { return c.bus.partitions; }, 1, 1024));
+    ps.push_back(IntProperty<int32_t>(
+        "bus.memory_capacity",
+        "Messages buffered per memory-bus partition before senders block (backpressure).",
+        "messages", +[](Config& c) -> int32_t& { return c.bus.memory_capacity; }, 16,
+        16 * 1024 * 1024));
+    ps.push_back(StringProperty(
+        "kafka.brokers", "Kafka bootstrap servers, comma-separated HOST:PORT.",
+        +[](Config& c) -> std::string& { return c.kafka.brokers; }));
+    ps.push_back(StringProperty(
+        "kafka.topic_prefix", "Prepended to every topic name (e.g. 'staging.').",
+        +[](Config& c) -> std::string& { return c.kafka.topic_prefix; }));
+    ps.push_back(StringProperty(
+        "kafka.group_id", "Consumer group shared by all `stream` processes.",
+        +[](Config& c) -> std::string& { return c.kafka.group_id; }));
+    ps.push_back(DurationProperty(
+        "kafka.connect_timeout",
+        "How long to keep retrying (with backoff) to reach the cluster before giving up.",
+        +[](Config& c) -> Micros& { return c.kafka.connect_timeout; }, kMicrosPerSecond,
+        kMicrosPerDay));
+    ps.push_back(DurationProperty(
+        "kafka.create_timeout", "How long to wait for the broker to create missing topics.",
+        +[](Config& c) -> Micros& { return c.kafka.create_timeout; }, kMicrosPerSecond,
+        kMicrosPerHour));
+    {
+      Property p;
+      p.key = "generator.profile";
+      p.description =
+          "Behaviour profile: 'realistic' (published e-commerce funnels) or 'seed' (the "
+          "original system's 100 transactions + 300 views + 100 cart events per second).";
+      p.quote = true;
+      p.set = [](Config& c, std::string_view v) -> Status {
+        if (v == "realistic") c.generator.profile = GeneratorProfile::kRealistic;
+        else if (v == "seed") c.generator.profile = GeneratorProfile::kSeed;
+        else return BadValue("generator.profile", v, "expected one of realistic|seed");
+        return Status::Ok();
+      };
+      p.get = [](const Config& c) { return std::string(GeneratorProfileName(c.generator.profile)); };
+      ps.push_back(std::move(p));
+    }
+    ps.push_back(RateProperty(
+        "generator.rate",
+        "Events per second, paced against the wall clock; \"max\" = as fast as possible.",
+        +[](Config& c) -> double& { return c.generator.rate; }, true));
+    ps.push_back(RateProperty(
+        "generator.max_event_rate",
+        "Event-time density of an unpaced (rate = \"max\") run: its timestamps advance as if "
+        "the shop produced this many events per second.",
+        +[](Config& c) -> double& { return c.generator.max_event_rate; }, false));
+    ps.push_back(IntProperty<uint64_t>(
+        "generator.seed", "Random seed; the same seed, flags and start give byte-identical output.",
+        "", +[](Config& c) -> uint64_t& { return c.generator.seed; }, 0,
+        std::numeric_limits<uint64_t>::max()));
+    ps.push_back(IntProperty<int64_t>(
+        "generator.customers", "Customer population (derived lazily; 10 million and more work).",
+        "customers", +[](Config& c) -> int64_t& { return c.generator.customers; }, 1,
+        int64_t{1} << 40));
+    ps.push_back(IntProperty<int64_t>(
+        "generator.products", "Products in the catalog, spread over 100 categories.", "products",
+        +[](Config& c) -> int64_t& { return c.generator.products; }, 100, 10'000'000));
+    ps.push_back(IntProperty<int64_t>(
+        "generator.count", "Stop after this many live events; 0 = no limit.", "events",
+        +[](Config& c) -> int64_t& { return c.generator.count; }, 0,
+        std::numeric_limits<int64_t>::max()));
+    ps.push_back(DurationProperty(
+        "generator.duration", "Stop after this much event time; 0 = no limit.",
+        +[](Config& c) -> Micros& { return c.generator.duration; }, 0, 3650 * kMicrosPerDay));
+    {
+      Property p;
+      p.key = "generator.start";
+      p.description = "Event times begin here (ISO-8601); \"now\" = the wall clock at start.";
+      p.quote = true;
+      p.set = [](Config& c, std::string_view v) -> Status {
+        if (v == "now") {
+          c.generator.start.reset();
+          return Status::Ok();
+        }
+        Micros t;
+        if (!ParseTimestamp(v, &t)) {
+          return BadValue("generator.start", v, "expected an ISO-8601 time or 'now'");
+        }
+        c.generator.start = t;
+        return Status::Ok();
+      };
+      p.get = [](const Config& c) {
+        return c.generator.start ? FormatTimestamp(*c.generator.start) : std::string("now");
+      };
+      ps.push_back(std::move(p));
+    }
+    {
+      Property p;
+      p.key = "generator.anomaly_rate";
+      p.description = "Fraction of transactions that are injected anomalies (0 to 0.5).";
+      p.set = [](Config& c, std::string_view v) -> Status {
+        std::optional<double> d = ParseDouble(v);
+        if (!d || *d < 0 || *d > 0.5) {
+          return BadValue("generator.anomaly_rate", v, "expected a fraction between 0 and 0.5");
+        }
+        c.generator.anomaly_rate = *d;
+        return Status::Ok();
+      };
+      p.get = [](const Config& c) { return FormatDouble(c.generator.anomaly_rate); };
+      ps.push_back(std::move(p));
+    }
+    ps.push_back(DurationProperty(
+        "generator.backfill",
+        "History to emit before live generation, at full speed and in event-time order.",
+        +[](Config& c) -> Micros& { return c.generator.backfill; }, 0, 3650 * kMicrosPerDay));
+    ps.push_back(IntProperty<int64_t>(
+        "generator.backfill_per_day", "Events per day of backfilled history.", "events/day",
+        +[](Config& c) -> int64_t& { return c.generator.backfill_per_day; }, 1, 1'000'000'000));
+    ps.push_back(DurationProperty(
+        "up.report_interval", "How often `up` prints per-topic event rates.",
+        +[](Config& c) -> Micros& { return c.up.report_interval; }, 100 * kMicrosPerMilli,
+        kMicrosPerDay));
+    return ps;
+  }();
+  return kProperties;
+}
+
+const Property* FindProperty(std::string_view key) {
+  for (const Property& p : Properties()) {
+    if (p.key == key) return &p;
+  }
+  return nullptr;
+}
+
+constexpr std::string_view kKafkaPropertiesPrefix = "kafka.properties.";
+// Environment variables that are not properties: the config file's path.
+constexpr std::string_view kConfigFileVar = "GLOBALMART_CONFIG";
+
+Status Apply(LoadedConfig& loaded, std::string_view key, std::string_view value,
+             ConfigOrigin origin, std::string_view where) {
+  if (key.starts_with(kKafkaPropertiesPrefix) && key.size() > kKafkaPropertiesPrefix.size()) {
+    loaded.config.kafka.properties[std::string(key.substr(kKafkaPropertiesPrefix.size()))] = value;
+    loaded.origins[std::string(key)] = origin;
+    return Status::Ok();
+  }
+  const Property* p = FindProperty(key);
+  if (p == nullptr) {
+    return InvalidArgument(std::string(where) + ": unknown key '" + std::string(key) +
+                           "' (see `globalmart config show` for the keys)");
+  }
+  Status s = p->set(loaded.config, value);
+  if (!s.ok()) return InvalidArgument(std::string(where) + ": " + s.message());
+  loaded.origins[p->key] = origin;
+  return Status::Ok();
+}
+
+// Flattens a TOML table into dotted keys with their values as text.
+Status FlattenToml(const toml::table& table, const std::string& prefix,
+                   std::vector<std::pair<std::string, std::string>>& out) {
+  for (const auto& [k, node] : table) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const toml::table* sub = node.as_table()) {
+      Status s = FlattenToml(*sub, key, out);
+      if (!s.ok()) return s;
+    } else if (auto s = node.value<std::string>(); s && node.is_string()) {
+      out.emplace_back(key, *s);
+    } else if (node.is_integer()) {
+      out.emplace_back(key, std::to_string(*node.value<int64_t>()));
+    } else if (node.is_floating_point()) {
+      out.emplace_back(key, FormatDouble(*node.value<double>()));
+    } else if (node.is_boolean()) {
+      out.emplace_back(key, *node.value<bool>() ? "true" : "false");
+    } else {
+      return InvalidArgument("key '" + key + "' has an unsupported type (arrays are not used)");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view GeneratorProfileName(GeneratorProfile profile) {
+  return profile == GeneratorProfile::kSeed ? "seed" : "realistic";
+}
+
+std::string EnvVarForKey(std::string_view key) {
+  std::string out = "GLOBALMART_";
+  for (char c : key) out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+std::vector<std::string> ProcessEnvironment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) out.emplace_back(*e);
+  return out;
+}
+
+Status SetConfigValue(Config& config, std::string_view key, std::string_view value) {
+  LoadedConfig loaded;
+  loaded.config = config;
+  Status s = Apply(loaded, key, value, ConfigOrigin::kFlag, "flag");
+  if (s.ok()) config = std::move(loaded.config);
+  return s;
+}
+
+Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
+  LoadedConfig loaded;
+  for (const Property& p : Properties()) loaded.origins[p.key] = ConfigOrigin::kDefault;
+
+  std::map<std::string, std::string> env;
+  for (const std::string& entry : sources.environment) {
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos || !entry.starts_with("GLOBALMART_")) continue;
+    env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+
+  // 1. The file.
+  std::string file = sources.file;
+  bool explicit_file = !file.empty();
+  if (file.empty() && env.count(std::string(kConfigFileVar))) {
+    file = env[std::string(kConfigFileVar)];
+    explicit_file = true;
+  }
+  if (file.empty()) file = "config/globalmart.toml";
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    // Debian's toml++ is built with exceptions: a syntax error throws toml::parse_error.
+    toml::table table;
+    try {
+      table = toml::parse_file(file);
+    } catch (const toml::parse_error& err) {
+      return InvalidArgument(file + ":" + std::to_string(err.source().begin.line) + ": " +
+                             std::string(err.description()));
+    }
+    std::vector<std::pair<std::string, std::string>> values;
+    Status s = FlattenToml(table, "", values);
+    if (!s.ok()) return InvalidArgument(file + ": " + s.message());
+    for (const auto& [key, value] : values) {
+      s = Apply(loaded, key, value, ConfigOrigin::kFile, file);
+      if (!s.ok()) return s;
+    }
+    loaded.file_used = file;
+  } else if (explicit_file) {
+    return InvalidArgument("config file '" + file + "' does not exist");
+  }
+
+  // 2. GLOBALMART_* variables; one that names no property is an error, not a silent no-op.
+  std::map<std::string, const Property*> by_env;
+  for (const Property& p : Properties()) by_env[EnvVarForKey(p.key)] = &p;
+  for (const auto& [name, value] : env) {
+    if (name == kConfigFileVar) continue;
+    auto it = by_env.find(name);
+    if (it == by_env.end()) {
+      return InvalidArgument("environment: unknown variable " + name +
+                             " (GLOBALMART_<SECTION>_<KEY>, see `globalmart config show`)");
+    }
+    Status s = Apply(loaded, it->second->key, value, ConfigOrigin::kEnv, "environment " + name);
+    if (!s.ok()) return s;
+  }
+
+  // 3. Flags.
+  for (const auto& [key, value] : sources.flags) {
+    Status s = Apply(loaded, key, value, ConfigOrigin::kFlag, "flag");
+    if (!s.ok()) return s;
+  }
+  return loaded;
+}
+
+std::string RenderConfig(const LoadedConfig& loaded) {
+  static constexpr std::string_view kOriginNames[] = {"default", "file", "env", "flag"};
+  std::string out = "# effective configuration";
+  out += loaded.file_used.empty() ? " (no config file read)\n" : " (file: " + loaded.file_used + ")\n";
+  std::string section;
+  for (const Property& p : Properties()) {
+    std::string sec = p.key.substr(0, p.key.find('.'));
+    if (sec != section) {
+      out += "\n[" + sec + "]\n";
+      section = sec;
+    }
+    std::string value = p.get(loaded.config);
+    if (p.quote) value = "\"" + value + "\"";
+    std::string line = p.key.substr(sec.size() + 1) + " = " + value;
+    out += line;
+    out.append(line.size() < 40 ? 40 - line.size() : 1, ' ');
+    out += "# ";
+    out += kOriginNames[static_cast<int>(loaded.origins.at(p.key))];
+    if (!p.unit.empty()) out += ", " + p.unit;
+    out += " — " + p.description + "  [" + EnvVarForKey(p.key) + "]\n";
+    if (p.key == "kafka.create_timeout" && !loaded.config.kafka.properties.empty()) {
+      out += "\n[kafka.properties]\n";
+      for (const auto& [k, v] : loaded.config.kafka.properties) {
+        out += "\"" + k + "\" = \"" + v + "\"\n";
+      }
+      section = "kafka.properties";
+    }
+  }
+  return out;
+}
+
+}  // namespace gm

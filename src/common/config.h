@@ -1,0 +1,114 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+
+namespace gm {
+
+// Every configuration property lives here, once: its key, meaning, unit, default and
+// bounds are in the property table in config.cpp, and config/globalmart.toml documents
+// each key. Modules receive their own struct, already validated; nothing reads a global.
+
+//! [log] Console and file logging.
+struct LogConfig {
+  std::string level = "info";    //!< trace|debug|info|warn|error
+  std::string dir = "./var/log";  //!< rotating log files of long-running commands
+};
+
+//! [bus] The event bus, whichever kind.
+struct BusConfig {
+  int32_t partitions = 6;             //!< partitions per topic (memory queues; Kafka topics created)
+  int32_t memory_capacity = 65'536;   //!< messages buffered per memory partition before Send blocks
+};
+
+//! [kafka] The Kafka bus (distributed mode).
+struct KafkaConfig {
+  std::string brokers = "127.0.0.1:9092";   //!< bootstrap servers, comma-separated
+  std::string topic_prefix;                 //!< prepended to every topic name
+  std::string group_id = "globalmart-stream";  //!< consumer group of `stream` processes
+  Micros connect_timeout = 30 * kMicrosPerSecond;  //!< give up reaching the cluster after this
+  Micros create_timeout = 10 * kMicrosPerSecond;   //!< give up creating missing topics after this
+  //! Any librdkafka property (docs: CONFIGURATION.md), e.g. security.protocol, sasl.*.
+  std::map<std::string, std::string> properties;
+};
+
+enum class GeneratorProfile { kRealistic, kSeed };
+
+//! [generator] The synthetic shop.
+struct GeneratorConfig {
+  GeneratorProfile profile = GeneratorProfile::kRealistic;
+  double rate = 500;            //!< events per second of event time, paced; 0 = "max" (unpaced)
+  double max_event_rate = 500;  //!< event-time density of an unpaced (`--rate max`) run
+  uint64_t seed = 1;            //!< same seed + flags + start → byte-identical output
+  int64_t customers = 1'000'000;  //!< customer population (derived lazily from the index)
+  int64_t products = 250'000;     //!< catalog size (in 100 categories)
+  int64_t count = 0;            //!< stop after this many live events; 0 = no limit
+  Micros duration = 0;          //!< stop after this much event time; 0 = no limit
+  std::optional<Micros> start;  //!< event times begin here; nullopt = now
+  double anomaly_rate = 0.01;   //!< fraction of transactions that are injected anomalies
+  Micros backfill = 0;          //!< history before start, emitted first at full speed
+  int64_t backfill_per_day = 200'000;  //!< events per day of backfill
+};
+
+//! [up] The all-in-one command.
+struct UpConfig {
+  Micros report_interval = 10 * kMicrosPerSecond;  //!< how often per-topic rates are printed
+};
+
+struct Config {
+  LogConfig log;
+  BusConfig bus;
+  KafkaConfig kafka;
+  GeneratorConfig generator;
+  UpConfig up;
+};
+
+//! Where a property's effective value came from.
+enum class ConfigOrigin { kDefault, kFile, kEnv, kFlag };
+
+//! Inputs to LoadConfig, lowest precedence first: defaults < file < env < flags.
+struct ConfigSources {
+  //! The TOML file. When empty, GLOBALMART_CONFIG names it, else ./config/globalmart.toml
+  //! is read if it exists. A file named explicitly must exist.
+  std::string file;
+  //! `KEY=VALUE` environment entries (only GLOBALMART_* are looked at).
+  std::vector<std::string> environment;
+  //! Flag overrides as (key, value), applied in order.
+  std::vector<std::pair<std::string, std::string>> flags;
+};
+
+//! The effective configuration plus, for `config show`, where each value came from.
+struct LoadedConfig {
+  Config config;
+  std::string file_used;  //!< empty when no file was read
+  std::map<std::string, ConfigOrigin> origins;
+};
+
+//! Builds the effective configuration. Unknown keys (in the file, GLOBALMART_* variables
+//! or flags) and values that fail to parse or are out of bounds give InvalidArgument with
+//! a message naming the key and the value; the CLI turns that into exit code 2.
+Result<LoadedConfig> LoadConfig(const ConfigSources& sources);
+
+//! The process environment as `KEY=VALUE` strings.
+std::vector<std::string> ProcessEnvironment();
+
+//! The effective configuration as TOML, each key commented with its origin and meaning.
+std::string RenderConfig(const LoadedConfig& loaded);
+
+//! The environment variable for a key: generator.rate → GLOBALMART_GENERATOR_RATE.
+std::string EnvVarForKey(std::string_view key);
+
+//! Parses one property value (as a flag or env var would give it) into `config`.
+Status SetConfigValue(Config& config, std::string_view key, std::string_view value);
+
+std::string_view GeneratorProfileName(GeneratorProfile profile);
+
+}  // namespace gm
