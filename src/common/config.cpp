@@ -428,7 +428,9 @@ std::string RenderConfig(const LoadedConfig& loaded) {
     out += line;
     out.append(line.size() < 40 ? 40 - line.size() : 1, ' ');
     out += "# ";
-    out += kOriginNames[static_cast<int>(loaded.origins.at(p.key))];
+    auto origin = loaded.origins.find(p.key);
+    out += kOriginNames[static_cast<int>(origin == loaded.origins.end() ? ConfigOrigin::kDefault
+                                                                        : origin->second)];
     if (!p.unit.empty()) out += ", " + p.unit;
     out += " — " + p.description + "  [" + EnvVarForKey(p.key) + "]\n";
     if (p.key == "kafka.create_timeout" && !loaded.config.kafka.properties.empty()) {

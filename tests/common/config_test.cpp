@@ -139,3 +139,35 @@ TEST_F(ConfigTest, RenderedConfigLoadsBackToTheSameValues) {
 
 }  // namespace
 }  // namespace gm
+
+namespace gm {
+namespace {
+
+// The shipped config/globalmart.toml documents every key with its default value.
+TEST(ShippedConfigTest, LoadsAndEqualsTheDefaults) {
+  ConfigSources sources;
+  sources.file = std::string(GM_SOURCE_DIR) + "/config/globalmart.toml";
+  Result<LoadedConfig> shipped = LoadConfig(sources);
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  for (const auto& [key, origin] : shipped->origins) {
+    EXPECT_EQ(origin, ConfigOrigin::kFile) << key << " is not documented in the shipped file";
+  }
+  LoadedConfig defaults;
+  std::string a = RenderConfig(*shipped), b = RenderConfig(defaults);
+  // Same values: compare the renderings with the origin comments stripped.
+  auto values = [](const std::string& text) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      std::string line = text.substr(pos, end - pos);
+      if (!line.starts_with("#")) out += line.substr(0, line.find("  #")) + "\n";
+      pos = end == std::string::npos ? text.size() : end + 1;
+    }
+    return out;
+  };
+  EXPECT_EQ(values(a), values(b));
+}
+
+}  // namespace
+}  // namespace gm
