@@ -23,7 +23,7 @@ $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DGM_SANITIZE=ON
 
 asan: $(ASAN_BUILD)/build.ninja
-	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests
 
 # Everything CI runs: unit + integration tests, the unit tests again under ASan/UBSan,
 # and the decoder fuzzer for $(FUZZ_SECONDS) s.
@@ -46,7 +46,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target decode_fuzzer
 	mkdir -p $(FUZZ_BUILD)/corpus
 	$(FUZZ_BUILD)/fuzz/decode_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	  -print_final_stats=1 $(FUZZ_BUILD)/corpus fuzz/seeds
+	  -print_final_stats=1 -dict=fuzz/events.dict $(FUZZ_BUILD)/corpus fuzz/seeds
 
 run: deps build
 	$(BUILD)/src/cli/globalmart up

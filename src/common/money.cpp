@@ -1,5 +1,7 @@
 #include "common/money.h"
 
+#include <charconv>
+
 namespace gm {
 namespace {
 constexpr int kMaxDigits = 18;  // keeps every intermediate below 10^18 < 2^63
@@ -77,7 +79,9 @@ bool ParseCents(std::string_view s, Cents* out) {
 void AppendCents(Cents cents, std::string& out) {
   uint64_t magnitude = cents < 0 ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
   if (cents < 0) out.push_back('-');
-  out += std::to_string(magnitude / 100);
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, magnitude / 100);
+  out.append(digits, end);
   out.push_back('.');
   out.push_back(static_cast<char>('0' + magnitude % 100 / 10));
   out.push_back(static_cast<char>('0' + magnitude % 10));

@@ -122,8 +122,14 @@ void AppendTimestamp(Micros t, std::string& out) {
   unsigned month, day;
   CivilFromDays(days, &year, &month, &day);
   char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-", static_cast<long long>(year));
-  out.append(buf, static_cast<size_t>(n));
+  if (year >= 0 && year <= 9999) {  // the common case, without snprintf's cost
+    Append2(out, static_cast<int>(year / 100));
+    Append2(out, static_cast<int>(year % 100));
+    out.push_back('-');
+  } else {
+    int n = std::snprintf(buf, sizeof buf, "%04lld-", static_cast<long long>(year));
+    out.append(buf, static_cast<size_t>(n));
+  }
   Append2(out, static_cast<int>(month));
   out.push_back('-');
   Append2(out, static_cast<int>(day));

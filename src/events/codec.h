@@ -34,7 +34,8 @@ class Decoder {
 
   //! Decodes `payload` as an event of `topic`, or — when topic is nullopt (JSONL files) —
   //! of the topic its `event_type` field names. When both are given, `topic` wins.
-  //! On error returns InvalidArgument with the reason; `out` is then unspecified.
+  //! On error returns InvalidArgument with the reason (ResourceExhausted only if memory for
+  //! the parser cannot be had); `out` is then unspecified.
   Status Decode(std::optional<Topic> topic, std::string_view payload, Event& out);
 
  private:
@@ -45,7 +46,9 @@ class Decoder {
 //! Appends the JSON encoding of the active member of `event` to `out`, including an
 //! `event_type` field with the topic name (so the same bytes serve Kafka and JSONL).
 //! Money is written with two decimals, timestamps as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-//! Decode(Encode(e)) == e for every valid event.
+//! Optional fields are left out when empty/nullopt. Decode(Encode(e)) == e for every valid
+//! event. REQUIRES: strings are valid UTF-8 (bytes ≥ 0x80 are copied unchanged). Appends only:
+//! no allocation besides the growth of `out`.
 void Encode(const Event& event, std::string& out);
 void EncodeTransaction(const Transaction& t, std::string& out);
 void EncodeProductView(const ProductView& v, std::string& out);

@@ -36,6 +36,8 @@ struct LineItem {
   std::string category;  //!< optional
   int32_t quantity = 0;  //!< ≥ 1
   Cents price = 0;       //!< ≥ 0, per unit
+
+  bool operator==(const LineItem&) const = default;
 };
 
 struct Transaction {
@@ -51,8 +53,11 @@ struct Transaction {
   std::string currency;  //!< optional
   std::string device;    //!< optional
 
-  //! Σ quantity × price over the line items, in cents.
+  //! Σ quantity × price over the line items, in cents. Saturates at the int64 limits
+  //! instead of overflowing (Decoder rejects events whose total leaves the money range).
   Cents LineItemsTotal() const;
+
+  bool operator==(const Transaction&) const = default;
 };
 
 struct ProductView {
@@ -63,8 +68,10 @@ struct ProductView {
   std::string category;
   Micros timestamp = 0;
   int32_t duration_seconds = 0;  //!< ≥ 0
-  std::string country;  //!< optional
-  std::string device;   //!< optional
+  std::string country;           //!< optional
+  std::string device;            //!< optional
+
+  bool operator==(const ProductView&) const = default;
 };
 
 enum class CartAction : uint8_t { kAdd, kRemove, kUpdate };
@@ -78,8 +85,10 @@ struct CartEvent {
   std::string category;  //!< optional
   Micros timestamp = 0;
   CartAction action = CartAction::kAdd;
-  int32_t quantity = 0;  //!< ≥ 1 for add/update, ≥ 0 for remove
+  int32_t quantity = 0;        //!< ≥ 1 for add/update, ≥ 0 for remove
   std::optional<Cents> price;  //!< per unit, optional
+
+  bool operator==(const CartEvent&) const = default;
 };
 
 struct InventoryUpdate {
@@ -90,6 +99,8 @@ struct InventoryUpdate {
   std::optional<int64_t> change;
   std::optional<int64_t> stock;
   std::string reason;
+
+  bool operator==(const InventoryUpdate&) const = default;
 };
 
 //! One decoded event of any topic. Only the member named by `topic` is meaningful; the
@@ -107,6 +118,9 @@ struct Event {
   std::string_view id() const;
   //! The partitioning key: user_id, or product_id for inventory updates.
   std::string_view key() const;
+
+  //! Same topic and equal active members; the inactive members are ignored.
+  bool operator==(const Event& other) const;
 };
 
 }  // namespace gm::events
