@@ -9,9 +9,11 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache mold clang-14 libfuzzer-14-dev
   # libraries (see docs/dependencies.md for why each is here)
   librdkafka-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev
-  libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev libpqxx-dev libpq-dev
+  # the embedded database and the integration tests
+  postgresql
   # tests and benchmarks
-  libgtest-dev libgmock-dev googletest libbenchmark-dev kcat
+  libgtest-dev libgmock-dev googletest libbenchmark-dev kcat time
 )
 
 missing=()

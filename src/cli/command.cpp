@@ -23,6 +23,18 @@ std::vector<std::pair<std::string, std::string>> FlagOverrides::Given() const {
   return out;
 }
 
+void AddStoreFlags(CLI::App* cmd, FlagOverrides& flags, bool with_url) {
+  if (with_url) {
+    flags.Add(*cmd, "--pg", "store.url",
+              "URL of an existing PostgreSQL server, e.g. postgresql://user:pw@host/db "
+              "(default: the embedded cluster; env GLOBALMART_PG_URL)")
+        ->type_name("URL");
+  }
+  flags.Add(*cmd, "--data-dir", "store.data_dir",
+            "Data directory of the embedded cluster (default ./var/pg)");
+  flags.Add(*cmd, "--port", "store.port", "First TCP port tried by the embedded cluster (5433)");
+}
+
 std::optional<LoadedConfig> LoadConfigOrReport(const CliContext& ctx, const FlagOverrides* flags) {
   ConfigSources sources;
   sources.file = ctx.config_file;

@@ -43,6 +43,10 @@ class FlagOverrides {
   std::vector<Bound> bound_;
 };
 
+//! Adds --pg (store.url, unless with_url is false), --data-dir (store.data_dir) and --port
+//! (store.port) to a command that uses the database.
+void AddStoreFlags(CLI::App* cmd, FlagOverrides& flags, bool with_url = true);
+
 //! Loads the effective configuration from defaults, file, environment, --set and the
 //! command's flags. On error prints "globalmart: <message>" to stderr and returns nullopt
 //! (the caller exits with kExitUsage).
@@ -51,6 +55,7 @@ std::optional<LoadedConfig> LoadConfigOrReport(const CliContext& ctx, const Flag
 // One Register function per subcommand, each in its own cmd_<name>.cpp.
 void RegisterVersionCommand(CLI::App& app, CliContext& ctx);
 void RegisterConfigCommand(CLI::App& app, CliContext& ctx);
+void RegisterDbCommand(CLI::App& app, CliContext& ctx);
 void RegisterCatalogCommand(CLI::App& app, CliContext& ctx);
 void RegisterGenerateCommand(CLI::App& app, CliContext& ctx);
 void RegisterDevBrokerCommand(CLI::App& app, CliContext& ctx);

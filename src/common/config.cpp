@@ -261,6 +261,25 @@ const std::vector<Property>& Properties() {
     ps.push_back(IntProperty<int64_t>(
         "generator.backfill_per_day", "Events per day of backfilled history.", "events/day",
         +[](Config& c) -> int64_t& { return c.generator.backfill_per_day; }, 1, 1'000'000'000));
+    ps.push_back(StringProperty(
+        "store.url",
+        "PostgreSQL URL of an existing server (postgresql://user:password@host:5432/db); empty = "
+        "the embedded cluster under store.data_dir. Also GLOBALMART_PG_URL.",
+        +[](Config& c) -> std::string& { return c.store.url; }));
+    ps.push_back(StringProperty(
+        "store.data_dir", "Data directory of the embedded PostgreSQL cluster (created on first use).",
+        +[](Config& c) -> std::string& { return c.store.data_dir; }));
+    ps.push_back(IntProperty<int32_t>(
+        "store.port", "Loopback TCP port of the embedded cluster; the next free one is used when busy.",
+        "", +[](Config& c) -> int32_t& { return c.store.port; }, 1, 65535));
+    ps.push_back(IntProperty<int32_t>(
+        "store.pool_size", "Database connections per process.", "connections",
+        +[](Config& c) -> int32_t& { return c.store.pool_size; }, 1, 256));
+    ps.push_back(DurationProperty(
+        "store.connect_timeout",
+        "How long to keep retrying, with backoff, to reach the database before giving up.",
+        +[](Config& c) -> Micros& { return c.store.connect_timeout; }, kMicrosPerSecond,
+        kMicrosPerDay));
     ps.push_back(DurationProperty(
         "up.report_interval", "How often `up` prints per-topic event rates.",
         +[](Config& c) -> Micros& { return c.up.report_interval; }, 100 * kMicrosPerMilli,
@@ -280,6 +299,7 @@ const Property* FindProperty(std::string_view key) {
 constexpr std::string_view kKafkaPropertiesPrefix = "kafka.properties.";
 // Environment variables that are not properties: the config file's path.
 constexpr std::string_view kConfigFileVar = "GLOBALMART_CONFIG";
+constexpr std::string_view kPgUrlAlias = "GLOBALMART_PG_URL";
 
 Status Apply(LoadedConfig& loaded, std::string_view key, std::string_view value,
              ConfigOrigin origin, std::string_view where) {
@@ -326,6 +346,28 @@ Status FlattenToml(const toml::table& table, const std::string& prefix,
 
 std::string_view GeneratorProfileName(GeneratorProfile profile) {
   return profile == GeneratorProfile::kSeed ? "seed" : "realistic";
+}
+
+std::string RedactUrl(std::string_view url) {
+  std::string out(url);
+  // URI form: scheme://user:password@host
+  size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    size_t at = out.find('@', scheme + 3);
+    size_t colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // keyword form or query parameter: password=secret
+  for (size_t pos = out.find("password="); pos != std::string::npos;
+       pos = out.find("password=", pos + 1)) {
+    size_t start = pos + 9;
+    size_t end = out.find_first_of(" &", start);
+    if (end == std::string::npos) end = out.size();
+    out.replace(start, end - start, "***");
+  }
+  return out;
 }
 
 std::string EnvVarForKey(std::string_view key) {
@@ -394,6 +436,13 @@ Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
   for (const Property& p : Properties()) by_env[EnvVarForKey(p.key)] = &p;
   for (const auto& [name, value] : env) {
     if (name == kConfigFileVar) continue;
+    if (name == kPgUrlAlias) {  // the conventional name; GLOBALMART_STORE_URL wins
+      if (env.count("GLOBALMART_STORE_URL") == 0) {
+        Status s = Apply(loaded, "store.url", value, ConfigOrigin::kEnv, "environment " + name);
+        if (!s.ok()) return s;
+      }
+      continue;
+    }
     auto it = by_env.find(name);
     if (it == by_env.end()) {
       return InvalidArgument("environment: unknown variable " + name +
@@ -423,6 +472,7 @@ std::string RenderConfig(const LoadedConfig& loaded) {
       section = sec;
     }
     std::string value = p.get(loaded.config);
+    if (p.key == "store.url") value = RedactUrl(value);
     if (p.quote) value = "\"" + value + "\"";
     std::string line = p.key.substr(sec.size() + 1) + " = " + value;
     out += line;

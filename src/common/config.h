@@ -58,6 +58,15 @@ struct GeneratorConfig {
   int64_t backfill_per_day = 200'000;  //!< events per day of backfill
 };
 
+//! [store] The PostgreSQL database (docs/database.md).
+struct StoreConfig {
+  std::string url;  //!< existing server; empty = embedded cluster (env alias GLOBALMART_PG_URL)
+  std::string data_dir = "./var/pg";  //!< embedded cluster's data directory
+  int32_t port = 5433;    //!< embedded cluster's loopback port; next free one if busy
+  int32_t pool_size = 8;  //!< connections per process
+  Micros connect_timeout = 30 * kMicrosPerSecond;  //!< keep retrying the server this long
+};
+
 //! [up] The all-in-one command.
 struct UpConfig {
   Micros report_interval = 10 * kMicrosPerSecond;  //!< how often per-topic rates are printed
@@ -68,6 +77,7 @@ struct Config {
   BusConfig bus;
   KafkaConfig kafka;
   GeneratorConfig generator;
+  StoreConfig store;
   UpConfig up;
 };
 
@@ -102,6 +112,9 @@ std::vector<std::string> ProcessEnvironment();
 
 //! The effective configuration as TOML, each key commented with its origin and meaning.
 std::string RenderConfig(const LoadedConfig& loaded);
+
+//! `url` with any password (user:PASSWORD@, password=PASSWORD) replaced by ***.
+std::string RedactUrl(std::string_view url);
 
 //! The environment variable for a key: generator.rate → GLOBALMART_GENERATOR_RATE.
 std::string EnvVarForKey(std::string_view key);

@@ -171,3 +171,31 @@ TEST(ShippedConfigTest, LoadsAndEqualsTheDefaults) {
 
 }  // namespace
 }  // namespace gm
+
+namespace gm {
+namespace {
+
+TEST(RedactUrlTest, HidesPasswords) {
+  EXPECT_EQ(RedactUrl("postgresql://gm:s3cret@db:5432/x"), "postgresql://gm:***@db:5432/x");
+  EXPECT_EQ(RedactUrl("host=db password=s3cret user=gm"), "host=db password=*** user=gm");
+  EXPECT_EQ(RedactUrl("postgresql://db/x?user=gm&password=s3cret"),
+            "postgresql://db/x?user=gm&password=***");
+  EXPECT_EQ(RedactUrl("postgresql://gm@db/x"), "postgresql://gm@db/x");
+}
+
+TEST(PgUrlAliasTest, GlobalmartPgUrlSetsStoreUrlUnlessStoreUrlIsGiven) {
+  ConfigSources sources;
+  sources.file = "/nonexistent-dir-gm/none.toml";
+  sources.file.clear();
+  sources.environment = {"GLOBALMART_PG_URL=postgresql://a@b/c"};
+  Result<LoadedConfig> loaded = LoadConfig(sources);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->config.store.url, "postgresql://a@b/c");
+  sources.environment.push_back("GLOBALMART_STORE_URL=postgresql://x@y/z");
+  loaded = LoadConfig(sources);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->config.store.url, "postgresql://x@y/z");
+}
+
+}  // namespace
+}  // namespace gm

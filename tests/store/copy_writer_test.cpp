@@ -1,0 +1,222 @@
+// COPY round trips with awkward values, and the catalog load built on it.
+#include "store/copy_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <pqxx/pqxx>
+
+#include "store/catalog.h"
+#include "store/catalog_csv.h"
+#include "store/migrations.h"
+#include "test_cluster.h"
+
+namespace gm::store {
+namespace {
+
+using testing::TestCluster;
+
+struct AwkwardRow {
+  std::optional<std::string> text;
+  std::string bytes;
+  std::vector<std::string> array;
+};
+
+TEST(CopyWriterTest, AwkwardValuesRoundTripExactly) {
+  TestCluster cluster;
+  cluster.Start();
+  auto conn = cluster.Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(conn->Execute("CREATE TABLE awkward (id int, t text, b bytea, a text[], "
+                            "ts timestamptz, d double precision, f bool, n bigint)")
+                  .ok());
+  std::string all_bytes;
+  for (int i = 0; i < 256; ++i) all_bytes.push_back(static_cast<char>(i));
+  const std::vector<AwkwardRow> rows = {
+      {"tab\there", "", {}},
+      {"new\nline and cr\r\n", "\\x00", {"a,b", "{braces}"}},
+      {"back\\slash \\N \\\\", all_bytes, {"say \"hi\"", "back\\slash", ""}},
+      {"quotes ' \" and commas ,", "\t\n", {"NULL", "null"}},
+      {"UTF-8: grüße, 東京, emoji 🎉, RTL עברית", "\xff\xfe", {"日本", "🎉"}},
+      {std::nullopt, "", {}},
+      {"", "x", {" spaced "}},
+  };
+  {
+    pqxx::work tx(conn->pqxx());
+    Result<CopyWriter> writer =
+        CopyWriter::Begin(*conn, "awkward", {"id", "t", "b", "a", "ts", "d", "f", "n"});
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      writer->Int(static_cast<int64_t>(i)).TextOrNull(rows[i].text).Bytes(rows[i].bytes);
+      writer->TextArray(rows[i].array);
+      writer->Timestamp(1'700'000'000'123'456 + static_cast<Micros>(i));
+      writer->Double(i == 0 ? -0.1 : 1e300).Bool(i % 2 == 0).Int(INT64_MIN + 1);
+      ASSERT_TRUE(writer->EndRow().ok());
+    }
+    Result<int64_t> n = writer->Finish();
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(*n, static_cast<int64_t>(rows.size()));
+    tx.commit();
+  }
+  pqxx::work tx(conn->pqxx());
+  pqxx::result r = tx.exec(
+      "SELECT t, encode(b, 'hex'), array_length(a, 1), a, "
+      "(extract(epoch FROM ts) * 1000000)::bigint, d, f, n FROM awkward ORDER BY id");
+  ASSERT_EQ(r.size(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].text) {
+      EXPECT_EQ(r[i][0].as<std::string>(), *rows[i].text) << i;
+    } else {
+      EXPECT_TRUE(r[i][0].is_null()) << i;
+    }
+    std::string hex;
+    for (unsigned char c : rows[i].bytes) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      hex.push_back(kHex[c >> 4]);
+      hex.push_back(kHex[c & 15]);
+    }
+    EXPECT_EQ(r[i][1].as<std::string>(), hex) << i;
+    // Read the array back element by element with the server's help.
+    pqxx::result elems =
+        tx.exec_params("SELECT unnest(a) FROM awkward WHERE id = $1", static_cast<int>(i));
+    ASSERT_EQ(elems.size(), rows[i].array.size()) << i;
+    for (size_t k = 0; k < elems.size(); ++k) {
+      EXPECT_EQ(elems[k][0].as<std::string>(), rows[i].array[k]) << i << "/" << k;
+    }
+    EXPECT_EQ(r[i][4].as<int64_t>(), 1'700'000'000'123'456 + static_cast<int64_t>(i));
+    EXPECT_EQ(r[i][5].as<double>(), i == 0 ? -0.1 : 1e300);
+    EXPECT_EQ(r[i][6].as<bool>(), i % 2 == 0);
+    EXPECT_EQ(r[i][7].as<int64_t>(), INT64_MIN + 1);
+  }
+}
+
+TEST(CopyWriterTest, BadRowsAndServerErrorsAreReportedAndTheConnectionSurvives) {
+  TestCluster cluster;
+  cluster.Start();
+  auto conn = cluster.Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(conn->Execute("CREATE TABLE t (x int CHECK (x > 0), s text)").ok());
+  {
+    Result<CopyWriter> w = CopyWriter::Begin(*conn, "t", {"x", "s"});
+    ASSERT_TRUE(w.ok());
+    w->Int(1);
+    Status s = w->EndRow();
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("expects 2"), std::string::npos) << s.message();
+    EXPECT_FALSE(w->Finish().ok());
+  }
+  {
+    Result<CopyWriter> w = CopyWriter::Begin(*conn, "t", {"x", "s"});
+    ASSERT_TRUE(w.ok());
+    w->Int(1).Text(std::string("a\0b", 3));
+    EXPECT_NE(w->EndRow().message().find("NUL"), std::string::npos);
+    w->Abort("test");
+  }
+  {
+    Result<CopyWriter> w = CopyWriter::Begin(*conn, "t", {"x", "s"});
+    ASSERT_TRUE(w.ok());
+    w->Int(5).Text("fine");
+    ASSERT_TRUE(w->EndRow().ok());
+    w->Int(-1).Text("violates the check");
+    ASSERT_TRUE(w->EndRow().ok());
+    Result<int64_t> n = w->Finish();
+    ASSERT_FALSE(n.ok());
+    EXPECT_EQ(n.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(n.status().message().find("23514"), std::string::npos) << n.status().message();
+  }
+  EXPECT_EQ(CopyWriter::Begin(*conn, "no_such_table", {"x"}).status().code(), ErrorCode::kInternal);
+  { CopyWriter abandoned = std::move(CopyWriter::Begin(*conn, "t", {"x", "s"})).value(); }
+  EXPECT_TRUE(conn->Healthy());
+  pqxx::nontransaction tx(conn->pqxx());
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM t")[0].as<int64_t>(), 0);
+}
+
+class CatalogLoadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.Start();
+    conn_ = cluster_.Connect();
+    ASSERT_NE(conn_, nullptr);
+    ASSERT_TRUE(Migrate(*conn_, BuiltinMigrations()).ok());
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string path = cluster_.root() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  Result<CatalogLoadStats> Load(const std::string& products, const std::string& customers) {
+    auto p = CatalogCsvReader::OpenProducts(Write("products.csv", products));
+    auto c = CatalogCsvReader::OpenCustomers(Write("customers.csv", customers));
+    if (!p.ok()) return p.status();
+    if (!c.ok()) return c.status();
+    CatalogCsvReader* pr = p->get();
+    CatalogCsvReader* cr = c->get();
+    return LoadCatalog(
+        *conn_, [pr](ProductRow& row) { return pr->NextProduct(row); },
+        [cr](CustomerRow& row) { return cr->NextCustomer(row); }, nullptr);
+  }
+  std::string Query(const std::string& sql) {
+    pqxx::nontransaction tx(conn_->pqxx());
+    return tx.exec1(sql)[0].as<std::string>();
+  }
+
+  TestCluster cluster_;
+  std::unique_ptr<Connection> conn_;
+};
+
+const char kProducts[] =
+    "product_id,name,category,price,initial_stock,rating\n"
+    "P000001,\"Veltra, \"\"Pro\"\" Phone\",Smartphones,1299.99,17,4.5\n"
+    "P000002,Tab\\Let,Tablets,80.00,0,\n";
+const char kCustomers[] =
+    "user_id,first_name,last_name,email,age,country,city,latitude,longitude,"
+    "utc_offset_minutes,signup_date,preferred_categories,activity\n"
+    "U00000001,Zoë,O'Brien,zoe@example.com,34,UK,London,51.5074,-0.1278,0,2021-03-04,"
+    "\"Books;Toys;Home, Garden\",heavy\n";
+
+TEST_F(CatalogLoadTest, LoadingTwiceChangesNothingAndChangesAreCounted) {
+  Result<CatalogLoadStats> first = Load(kProducts, kCustomers);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->products.read, 2);
+  EXPECT_EQ(first->products.inserted, 2);
+  EXPECT_EQ(first->customers.inserted, 1);
+  EXPECT_EQ(Query("SELECT name || '|' || price_cents || '|' || rating FROM products "
+                  "WHERE product_id = 'P000001'"),
+            "Veltra, \"Pro\" Phone|129999|4.5");
+  EXPECT_EQ(Query("SELECT coalesce(rating::text, 'null') FROM products WHERE product_id = "
+                  "'P000002'"),
+            "null");
+  EXPECT_EQ(Query("SELECT name || '|' || signup_date || '|' || preferred_categories[3] || '|' "
+                  "|| array_length(preferred_categories, 1) FROM customers"),
+            "Zoë O'Brien|2021-03-04|Home, Garden|3");
+  const std::string loaded_at = Query("SELECT max(loaded_at)::text FROM products");
+
+  Result<CatalogLoadStats> second = Load(kProducts, kCustomers);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->products.unchanged(), 2);
+  EXPECT_EQ(second->customers.unchanged(), 1);
+  EXPECT_EQ(Query("SELECT max(loaded_at)::text FROM products"), loaded_at);
+
+  std::string changed = kProducts;
+  changed.replace(changed.find("80.00"), 5, "79.99");
+  Result<CatalogLoadStats> third = Load(changed, kCustomers);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->products.updated, 1);
+  EXPECT_EQ(third->products.inserted, 0);
+  EXPECT_EQ(Query("SELECT price_cents::text FROM products WHERE product_id = 'P000002'"), "7999");
+}
+
+TEST_F(CatalogLoadTest, ADuplicateKeyAbortsTheWholeLoad) {
+  std::string dup = std::string(kProducts) + "P000001,Again,Books,1.00,1,1.0\n";
+  Result<CatalogLoadStats> r = Load(dup, kCustomers);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("P000001"), std::string::npos) << r.status().message();
+  EXPECT_EQ(Query("SELECT count(*)::text FROM products"), "0");
+  EXPECT_EQ(Query("SELECT count(*)::text FROM customers"), "0");
+  EXPECT_TRUE(conn_->Healthy());
+}
+
+}  // namespace
+}  // namespace gm::store
