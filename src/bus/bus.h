@@ -1,5 +1,20 @@
 #pragma once
 
+// The event bus (DESIGN.md §2): the only way components exchange events, so stream
+// processors cannot tell which mode they run in.
+//
+//   Sink    ← the generator writes here          Source → processors read here
+//   memory  (bus/memory_bus.h)  in-process bounded queues, embedded mode (`up`)
+//   kafka   (bus/kafka_bus.h)   librdkafka producer / consumer group, distributed mode
+//   file    (bus/file_bus.h)    JSONL, one event per line (import, export, tests)
+//   null    (bus/null_sink.h)   counts and discards (benchmarks)
+//   `--to` specs → a Sink: bus/sink_spec.h; Kafka without Kafka: bus/dev_broker.h.
+//
+// Shared rules: a key always lands in PartitionForKey(key, partitions) (bus/partitioner.h,
+// Kafka's murmur2), so the three user-keyed topics are co-partitioned whichever bus runs;
+// messages without a key are spread. Offsets grow by one per message in a partition
+// (Kafka offsets, memory sequence numbers from 0, file line numbers from 1).
+
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "bus/bus.h"
 #include "common/config.h"
@@ -9,8 +11,13 @@
 namespace gm::bus {
 
 //! Opens the sink a `--to` flag names: `null`, `file:PATH` (JSONL; `file:-` = stdout) or
-//! `kafka` (kafka.brokers; missing topics are created with bus.partitions partitions).
-//! InvalidArgument for any other spec, naming it.
+//! `kafka` (kafka.brokers; missing shop topics are created with bus.partitions partitions,
+//! see EnsureTopics). InvalidArgument for any other spec, naming it; Unavailable/Timeout
+//! from the Kafka bus when the cluster cannot be reached or cannot create the topics.
 Result<std::unique_ptr<Sink>> OpenSinkBySpec(std::string_view spec, const Config& config);
+
+//! The four shop topics in DESIGN.md §5 order: transactions, product_views, cart_events,
+//! inventory_updates (the names events::TopicName gives; bus/ cannot depend on events/).
+const std::vector<std::string>& ShopTopics();
 
 }  // namespace gm::bus

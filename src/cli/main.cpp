@@ -17,10 +17,15 @@ int main(int argc, char** argv) {
                  "if present)");
   app.add_option("--set", ctx.settings,
                  "Override any config key, e.g. --set generator.seed=7 (repeatable)")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  // Global options may also follow the command: `globalmart up --set k=v`.
+  app.fallthrough();
 
   RegisterVersionCommand(app, ctx);
   RegisterConfigCommand(app, ctx);
+  RegisterDbCommand(app, ctx);
   RegisterCatalogCommand(app, ctx);
   RegisterGenerateCommand(app, ctx);
   RegisterDevBrokerCommand(app, ctx);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `make bench`: measures throughput and peak RSS and prints one table (markdown).
+# Each figure is the median of RUNS runs (default 3): timings on shared machines are noisy.
+# Usage: scripts/bench.sh BUILD_DIR
+set -euo pipefail
+build=${1:-build}
+bin=$build/src/cli/globalmart
+runs=${RUNS:-3}
+count=${BENCH_EVENTS:-5000000}
+work=$(mktemp -d /tmp/gm-bench.XXXXXX)
+broker_pid=""
+cleanup() {
+  [[ -n $broker_pid ]] && kill "$broker_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+rows=()
+# run_case NAME EVENTS -- COMMAND...: runs COMMAND $runs times under /usr/bin/time.
+run_case() {
+  local name=$1 events=$2
+  shift 3
+  local rates=() rss=()
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+      echo "bench: '$name' failed:" >&2
+      tail -5 "$work/stderr" >&2
+      return 1
+    }
+    read -r secs kib <"$work/time"
+    rates+=("$(awk -v n="$events" -v s="$secs" 'BEGIN {printf "%.0f", n / (s > 0 ? s : 0.001)}')")
+    rss+=("$kib")
+  done
+  local r m
+  r=$(printf '%s\n' "${rates[@]}" | median)
+  m=$(printf '%s\n' "${rss[@]}" | median)
+  rows+=("| $name | $(printf "%'d" "${r%.*}") | $(awk -v k="$m" 'BEGIN {printf "%.0f", k / 1024}') |")
+  echo "bench: $name: ${r%.*} events/s, peak RSS $((${m%.*} / 1024)) MiB" >&2
+}
+
+echo "bench: $runs runs per case, $count events per generator run" >&2
+gen=("$bin" generate --rate max --count "$count" --start 2026-01-01T00:00:00Z --seed 1)
+run_case "generate → null, --profile seed (1 core)" "$count" -- "${gen[@]}" --profile seed --to null
+run_case "generate → null, --profile realistic (1 core)" "$count" -- "${gen[@]}" --profile realistic --to null
+run_case "generate → JSONL file, --profile seed" "$count" -- "${gen[@]}" --profile seed --to "file:$work/events.jsonl"
+rm -f "$work/events.jsonl"
+
+# The dev broker keeps ~5 MiB per partition in memory and drops older data; fine for
+# measuring the producer.
+kafka_count=$((count / 5))
+"$bin" dev-broker --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
+broker_pid=$!
+for _ in $(seq 100); do [[ -s $work/bootstrap ]] && break; sleep 0.1; done
+run_case "generate → dev-broker (Kafka protocol), --profile seed" "$kafka_count" -- \
+  "${gen[@]/$count/$kafka_count}" --profile seed --to kafka --brokers "$(cat "$work/bootstrap")"
+kill "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; broker_pid=""
+
+echo
+echo "| benchmark | events/s (median of $runs) | peak RSS MiB |"
+echo "|---|---:|---:|"
+printf '%s\n' "${rows[@]}"
+echo "| for scale: the Python producer this replaces | 516 | |"
+
+# Micro-benchmarks (Google Benchmark): decode/encode per topic.
+for b in "$build"/bench/*_bench; do
+  [[ -x $b ]] || continue
+  echo
+  echo "### $(basename "$b")"
+  "$b" --benchmark_repetitions="$runs" --benchmark_report_aggregates_only=true 2>/dev/null |
+    grep -E "median|Benchmark" || true
+done
