@@ -94,7 +94,8 @@ void BM_RunGenerator(benchmark::State& state, GeneratorProfile profile) {
   state.counters["peak_rss_MiB"] = PeakRssMiB();
 }
 
-BENCHMARK_CAPTURE(BM_SteadyToNullSink, seed, GeneratorProfile::kSeed)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SteadyToNullSink, seed, GeneratorProfile::kSeed)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SteadyToNullSink, realistic, GeneratorProfile::kRealistic)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SteadySimulateOnly, seed, GeneratorProfile::kSeed)

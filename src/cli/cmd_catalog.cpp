@@ -1,8 +1,8 @@
 // `globalmart catalog export`: the generator's catalog (products) and customer population
 // as CSV files, for loading into the database (`catalog load`).
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -49,8 +49,7 @@ int RunExport(const CliContext& ctx, const ExportFlags& flags) {
   const std::filesystem::path dir(flags.out);
 
   const generator::Catalog catalog(g.products, g.seed);
-  if (!WriteFile(dir / "products.csv",
-                 [&](std::ostream& out) { catalog.WriteProductsCsv(out); })) {
+  if (!WriteFile(dir / "products.csv", [&](std::ostream& out) { catalog.WriteProductsCsv(out); })) {
     std::cerr << "globalmart: writing " << (dir / "products.csv").string() << " failed\n";
     return kExitFailure;
   }

@@ -1,13 +1,12 @@
 // `globalmart generate`: the synthetic shop (docs/generator.md) into a sink — a JSONL file
 // or stdout, Kafka, or nothing — with optional ground truth for the anomaly detector.
+#include <fmt/format.h>
 #include <sys/resource.h>
 
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "bus/sink_spec.h"
 #include "cli/command.h"
@@ -122,8 +121,8 @@ int RunGenerate(const CliContext& ctx, const GenerateFlags& flags) {
       if (SystemClock::Instance().Now() - started >= kMicrosPerSecond) PrintProgress(s);
     };
   }
-  Result<generator::GeneratorStats> stats = generator::RunGenerator(config.generator, **sink,
-                                                                    options);
+  Result<generator::GeneratorStats> stats =
+      generator::RunGenerator(config.generator, **sink, options);
   if (!stats.ok()) {
     std::cerr << "globalmart: generate failed: " << stats.status().message() << "\n";
     return kExitFailure;

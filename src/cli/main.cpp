@@ -1,10 +1,13 @@
 // The `globalmart` executable: wires the modules together behind one CLI.
+#include <csignal>
 #include <iostream>
 
 #include "cli/command.h"
 
 int main(int argc, char** argv) {
   using namespace gm::cli;
+  // A closed pipe (`generate --to file:- | head`) must be an error from write(), not death.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "GlobalMart Analytics: real-time and batch e-commerce analytics in one binary.\n"
       "Run `globalmart <command> --help` for a command's options.",

@@ -26,7 +26,7 @@ struct LogConfig {
 //! [bus] The event bus, whichever kind.
 struct BusConfig {
   int32_t partitions = 6;             //!< partitions per topic (memory queues; Kafka topics created)
-  int32_t memory_capacity = 65'536;   //!< messages buffered per memory partition before Send blocks
+  int32_t memory_capacity = 8'192;  //!< messages buffered per memory partition before Send blocks
 };
 
 //! [kafka] The Kafka bus (distributed mode).

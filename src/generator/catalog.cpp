@@ -73,8 +73,8 @@ Product MakeProduct(int64_t index, uint64_t seed) {
   p.name.append(std::to_string(rng.Between(1, 999)));
 
   // A few products start (nearly) sold out; the rest anywhere up to 1000.
-  p.initial_stock = static_cast<int32_t>(rng.Bernoulli(0.03) ? rng.Between(0, 20)
-                                                             : rng.Between(21, 1000));
+  p.initial_stock =
+      static_cast<int32_t>(rng.Bernoulli(0.03) ? rng.Between(0, 20) : rng.Between(21, 1000));
   // Ratings cluster around 4.2 with a tail of poorly rated products.
   double r = rng.Bernoulli(0.05)
                  ? 1.0 + 2.0 * rng.Uniform()

@@ -20,8 +20,8 @@ struct CategoryInfo {
 };
 
 struct Product {
-  std::string id;     //!< "P" + the 1-based index, zero-padded to 6 digits: "P000042"
-  std::string name;   //!< brand + series + category noun + model, e.g. "Veltra Pro Phone 41"
+  std::string id;        //!< "P" + the 1-based index, zero-padded to 6 digits: "P000042"
+  std::string name;      //!< brand + series + category noun + model, e.g. "Veltra Pro Phone 41"
   int32_t category = 0;  //!< index into Catalog::categories()
   Cents price = 0;       //!< within the category's range; what every event charges
   int32_t initial_stock = 0;  //!< 0–1000

@@ -113,32 +113,33 @@ constexpr std::array<CategoryData, 100> kCategories = {{
     {"Luggage", 40, 900, 0.6, H::kEvening, B::kTravel, "Suitcase|Carry-On|Duffel"},
 }};
 
-constexpr std::string_view kTech[] = {"Veltra",  "Nordvik", "Axion",  "Lumetra", "Corvex",
-                                      "Zentro",  "Halcyon", "Quanta", "Novaris", "Brightwave"};
-constexpr std::string_view kFashion[] = {"Maison Arle", "Velora", "Kestrel & Co", "Urbanist",
-                                         "Solenne",     "Rowan",  "Calder",       "Mirelle",
+constexpr std::string_view kTech[] = {"Veltra", "Nordvik", "Axion",  "Lumetra", "Corvex",
+                                      "Zentro", "Halcyon", "Quanta", "Novaris", "Brightwave"};
+constexpr std::string_view kFashion[] = {"Maison Arle", "Velora",      "Kestrel & Co", "Urbanist",
+                                         "Solenne",     "Rowan",       "Calder",       "Mirelle",
                                          "Northbound",  "Atelier Vane"};
-constexpr std::string_view kHome[] = {"Hearthly", "Casavera", "Lindqvist", "Oakhaven", "Domino",
-                                      "Kivi",     "Maple & Stone", "Fjordhus", "Comfortex"};
-constexpr std::string_view kDiy[] = {"Ironclad", "Gardino", "Workmate", "Stanwell",
+constexpr std::string_view kHome[] = {"Hearthly",      "Casavera", "Lindqvist",
+                                      "Oakhaven",      "Domino",   "Kivi",
+                                      "Maple & Stone", "Fjordhus", "Comfortex"};
+constexpr std::string_view kDiy[] = {"Ironclad",   "Gardino",  "Workmate", "Stanwell",
                                      "Greenfield", "ProBuild", "Terrano"};
 constexpr std::string_view kFood[] = {"Golden Hill", "Bramble Farm", "Cafe Alto", "Nutrivo",
                                       "Old Mill",    "Sunnydale",    "Vinaria",   "Cacao Norte"};
-constexpr std::string_view kBeauty[] = {"Lumiere", "Aveline", "Purely", "Dermaluxe",
+constexpr std::string_view kBeauty[] = {"Lumiere",  "Aveline",     "Purely", "Dermaluxe",
                                         "Botanica", "Silk & Sage", "Vitalis"};
-constexpr std::string_view kSport[] = {"Stride", "Apex", "Trailhead", "Kinetic",
+constexpr std::string_view kSport[] = {"Stride", "Apex",  "Trailhead", "Kinetic",
                                        "Summit", "Velox", "Peakform"};
-constexpr std::string_view kKids[] = {"Little Owl", "Tumbletot", "Playwell", "Brickworks",
-                                      "Happy Cub", "Scholar"};
-constexpr std::string_view kMedia[] = {"Penwright", "Harbor Press", "Soundfold", "Reelhouse",
-                                       "Artisan", "Tonewood"};
+constexpr std::string_view kKids[] = {"Little Owl", "Tumbletot", "Playwell",
+                                      "Brickworks", "Happy Cub", "Scholar"};
+constexpr std::string_view kMedia[] = {"Penwright", "Harbor Press", "Soundfold",
+                                       "Reelhouse", "Artisan",      "Tonewood"};
 constexpr std::string_view kPet[] = {"Pawsome", "Whisker & Tail", "Barkley", "Furwell"};
 constexpr std::string_view kTravel[] = {"Roamer", "Motorline", "Jetway", "Wayfarer", "Drivo"};
 
 constexpr std::string_view kSeries[] = {
-    "Pro",   "Max",    "Lite",  "Air",    "Classic", "Select", "Prime", "Ultra", "Essential",
-    "Plus",  "Sport",  "Eco",   "Studio", "Vintage", "Urban",  "Edge",  "Nova",  "Core",
-    "Elite", "Signature", "Flex", "Aero", "Comfort", "Original"};
+    "Pro",       "Max",  "Lite",  "Air",       "Classic", "Select",  "Prime",   "Ultra",
+    "Essential", "Plus", "Sport", "Eco",       "Studio",  "Vintage", "Urban",   "Edge",
+    "Nova",      "Core", "Elite", "Signature", "Flex",    "Aero",    "Comfort", "Original"};
 
 // Relative activity by local hour (0–23) of each hour class; multiplied by the overall
 // shopping curve's shape only through the category weights, so each row need not sum to 1.
@@ -170,26 +171,35 @@ std::span<const CategoryData> CategoryTable() { return kCategories; }
 
 std::span<const std::string_view> Brands(BrandGroup group) {
   switch (group) {
-    case BrandGroup::kTech: return kTech;
-    case BrandGroup::kFashion: return kFashion;
-    case BrandGroup::kHome: return kHome;
-    case BrandGroup::kDiy: return kDiy;
-    case BrandGroup::kFood: return kFood;
-    case BrandGroup::kBeauty: return kBeauty;
-    case BrandGroup::kSport: return kSport;
-    case BrandGroup::kKids: return kKids;
-    case BrandGroup::kMedia: return kMedia;
-    case BrandGroup::kPet: return kPet;
-    case BrandGroup::kTravel: return kTravel;
+    case BrandGroup::kTech:
+      return kTech;
+    case BrandGroup::kFashion:
+      return kFashion;
+    case BrandGroup::kHome:
+      return kHome;
+    case BrandGroup::kDiy:
+      return kDiy;
+    case BrandGroup::kFood:
+      return kFood;
+    case BrandGroup::kBeauty:
+      return kBeauty;
+    case BrandGroup::kSport:
+      return kSport;
+    case BrandGroup::kKids:
+      return kKids;
+    case BrandGroup::kMedia:
+      return kMedia;
+    case BrandGroup::kPet:
+      return kPet;
+    case BrandGroup::kTravel:
+      return kTravel;
   }
   return kTech;
 }
 
 std::span<const std::string_view> SeriesWords() { return kSeries; }
 
-double HourWeight(HourClass hours, int hour) {
-  return kHourWeights[static_cast<int>(hours)][hour];
-}
+double HourWeight(HourClass hours, int hour) { return kHourWeights[static_cast<int>(hours)][hour]; }
 
 double ShoppingHourWeight(double hour) {
   const int h = static_cast<int>(hour) % 24;

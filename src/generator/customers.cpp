@@ -39,8 +39,7 @@ const GeoTables& Geo() {
     for (int c = 0; c < kCountryCount; ++c) {
       double sum = 0;
       for (const internal::CityData& city : data[c].cities) {
-        t->cities[c].push_back(
-            {city.name, city.latitude, city.longitude, city.utc_offset_minutes});
+        t->cities[c].push_back({city.name, city.latitude, city.longitude, city.utc_offset_minutes});
         sum += city.weight;
         t->city_cumulative[c].push_back(sum);
       }
@@ -83,32 +82,69 @@ void AppendAscii(std::string_view utf8, std::string& out) {
   for (size_t i = 0; i < utf8.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(utf8[i]);
     if (c < 0x80) {
-      if (c >= 'A' && c <= 'Z') out.push_back(static_cast<char>(c - 'A' + 'a'));
-      else if (c >= 'a' && c <= 'z') out.push_back(static_cast<char>(c));
+      if (c >= 'A' && c <= 'Z')
+        out.push_back(static_cast<char>(c - 'A' + 'a'));
+      else if (c >= 'a' && c <= 'z')
+        out.push_back(static_cast<char>(c));
       continue;
     }
     if (c != 0xC3 || i + 1 >= utf8.size()) continue;
     switch (static_cast<unsigned char>(utf8[++i])) {
-      case 0xA4: case 0x84: out.append("ae"); break;
-      case 0xB6: case 0x96: out.append("oe"); break;
-      case 0xBC: case 0x9C: out.append("ue"); break;
-      case 0x9F: out.append("ss"); break;
-      case 0xA9: case 0xA8: case 0xAA: case 0xAB: case 0x89: case 0x88: out.push_back('e'); break;
-      case 0xA0: case 0xA2: out.push_back('a'); break;
-      case 0xA7: out.push_back('c'); break;
-      case 0xB4: out.push_back('o'); break;
-      case 0xAE: case 0xAF: out.push_back('i'); break;
-      case 0xBB: case 0xB9: out.push_back('u'); break;
-      default: break;
+      case 0xA4:
+      case 0x84:
+        out.append("ae");
+        break;
+      case 0xB6:
+      case 0x96:
+        out.append("oe");
+        break;
+      case 0xBC:
+      case 0x9C:
+        out.append("ue");
+        break;
+      case 0x9F:
+        out.append("ss");
+        break;
+      case 0xA9:
+      case 0xA8:
+      case 0xAA:
+      case 0xAB:
+      case 0x89:
+      case 0x88:
+        out.push_back('e');
+        break;
+      case 0xA0:
+      case 0xA2:
+        out.push_back('a');
+        break;
+      case 0xA7:
+        out.push_back('c');
+        break;
+      case 0xB4:
+        out.push_back('o');
+        break;
+      case 0xAE:
+      case 0xAF:
+        out.push_back('i');
+        break;
+      case 0xBB:
+      case 0xB9:
+        out.push_back('u');
+        break;
+      default:
+        break;
     }
   }
 }
 
 std::string_view ActivityName(Activity a) {
   switch (a) {
-    case Activity::kHeavy: return "heavy";
-    case Activity::kRegular: return "regular";
-    case Activity::kOccasional: return "occasional";
+    case Activity::kHeavy:
+      return "heavy";
+    case Activity::kRegular:
+      return "regular";
+    case Activity::kOccasional:
+      return "occasional";
   }
   return "occasional";
 }
@@ -123,11 +159,10 @@ constexpr double kTierWeight[3] = {16, 4, 1};  // heavy, regular, occasional
 
 }  // namespace
 
-Customers::Customers(int64_t count, uint64_t seed, Micros reference)
-    : count_(count), seed_(seed) {
+Customers::Customers(int64_t count, uint64_t seed, Micros reference) : count_(count), seed_(seed) {
   assert(count >= 1);
   reference_day_ = reference >= 0 ? reference / kMicrosPerDay
-                                   : -((-reference + kMicrosPerDay - 1) / kMicrosPerDay);
+                                  : -((-reference + kMicrosPerDay - 1) / kMicrosPerDay);
   const uint64_t n = static_cast<uint64_t>(count);
   // An affine permutation p = (mul·i + offset) mod n scatters the country/activity layout
   // over the indices; mul near n/φ keeps consecutive indices far apart.
@@ -244,8 +279,8 @@ Customer Customers::Get(int64_t index) const {
   c.latitude = city.latitude;
   c.longitude = city.longitude;
   c.utc_offset_minutes = city.utc_offset_minutes;
-  c.signup = (reference_day_ - 1 - static_cast<int64_t>(rng.Below(kSignupWindowDays))) *
-             kMicrosPerDay;
+  c.signup =
+      (reference_day_ - 1 - static_cast<int64_t>(rng.Below(kSignupWindowDays))) * kMicrosPerDay;
   for (int k = 0; k < 3; ++k) c.preferred_categories[k] = t.preferred[k];
   c.activity = t.activity;
   return c;

@@ -37,14 +37,14 @@ enum class Activity : uint8_t { kHeavy, kRegular, kOccasional };
 //! What the simulator needs about a customer on its hot path; no strings.
 struct CustomerTraits {
   Country country = Country::kUsa;
-  uint8_t city = 0;                      //!< index into the country's cities
-  std::array<uint8_t, 3> preferred{};    //!< three distinct category indices
+  uint8_t city = 0;                    //!< index into the country's cities
+  std::array<uint8_t, 3> preferred{};  //!< three distinct category indices
   Activity activity = Activity::kOccasional;
 };
 
 struct Customer {
   int64_t index = 0;
-  std::string user_id;  //!< "U" + the 1-based index, zero-padded to 8 digits
+  std::string user_id;     //!< "U" + the 1-based index, zero-padded to 8 digits
   std::string first_name;  //!< UTF-8
   std::string last_name;
   std::string email;  //!< ASCII, unique: first.last + index at a reserved example domain

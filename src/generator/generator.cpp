@@ -59,11 +59,13 @@ Result<GeneratorStats> RunGenerator(const GeneratorConfig& config, bus::Sink& si
   const std::function<void(Micros)> sleep = options.sleep ? options.sleep : DefaultSleep;
   const Micros wall_begin = clock.Now();
   const Micros start =
-      config.start ? *config.start : wall_begin - ((wall_begin % kMicrosPerMilli) + kMicrosPerMilli) % kMicrosPerMilli;
+      config.start
+          ? *config.start
+          : wall_begin - ((wall_begin % kMicrosPerMilli) + kMicrosPerMilli) % kMicrosPerMilli;
   const Micros begin = start - config.backfill;
   const double live_rate = config.rate > 0 ? config.rate : config.max_event_rate;
-  const Micros end = config.duration > 0 ? start + config.duration
-                                         : std::numeric_limits<Micros>::max();
+  const Micros end =
+      config.duration > 0 ? start + config.duration : std::numeric_limits<Micros>::max();
 
   Catalog catalog(config.products, config.seed);
   Customers customers(config.customers, config.seed, begin);

@@ -25,7 +25,7 @@ struct GeneratorStats {
   int64_t bytes = 0;     //!< payload bytes sent
   Micros start = 0;      //!< event time where live generation began
   Micros last_event_time = 0;
-  Micros elapsed = 0;  //!< wall time of the run
+  Micros elapsed = 0;   //!< wall time of the run
   bool behind = false;  //!< the sink could not keep up with --rate at some point
 };
 

@@ -8,13 +8,13 @@ namespace gm::generator::internal {
 namespace {
 
 constexpr CityData kUsaCities[] = {
-    {"New York", 40.7128, -74.0060, -300, 8.3},   {"Los Angeles", 34.0522, -118.2437, -480, 3.9},
-    {"Chicago", 41.8781, -87.6298, -360, 2.7},    {"Houston", 29.7604, -95.3698, -360, 2.3},
-    {"Phoenix", 33.4484, -112.0740, -420, 1.6},   {"Philadelphia", 39.9526, -75.1652, -300, 1.6},
+    {"New York", 40.7128, -74.0060, -300, 8.3},    {"Los Angeles", 34.0522, -118.2437, -480, 3.9},
+    {"Chicago", 41.8781, -87.6298, -360, 2.7},     {"Houston", 29.7604, -95.3698, -360, 2.3},
+    {"Phoenix", 33.4484, -112.0740, -420, 1.6},    {"Philadelphia", 39.9526, -75.1652, -300, 1.6},
     {"San Antonio", 29.4241, -98.4936, -360, 1.5}, {"San Diego", 32.7157, -117.1611, -480, 1.4},
-    {"Dallas", 32.7767, -96.7970, -360, 1.3},     {"Seattle", 47.6062, -122.3321, -480, 0.75},
-    {"Denver", 39.7392, -104.9903, -420, 0.72},   {"Boston", 42.3601, -71.0589, -300, 0.68},
-    {"Miami", 25.7617, -80.1918, -300, 0.45},     {"Atlanta", 33.7490, -84.3880, -300, 0.5},
+    {"Dallas", 32.7767, -96.7970, -360, 1.3},      {"Seattle", 47.6062, -122.3321, -480, 0.75},
+    {"Denver", 39.7392, -104.9903, -420, 0.72},    {"Boston", 42.3601, -71.0589, -300, 0.68},
+    {"Miami", 25.7617, -80.1918, -300, 0.45},      {"Atlanta", 33.7490, -84.3880, -300, 0.5},
 };
 constexpr CityData kUkCities[] = {
     {"London", 51.5074, -0.1278, 0, 8.9},      {"Birmingham", 52.4862, -1.8904, 0, 1.1},
@@ -46,51 +46,53 @@ constexpr CityData kFranceCities[] = {
 };
 
 constexpr std::string_view kUsaFirst[] = {
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas",
-    "Sarah", "Christopher", "Karen", "Daniel", "Emily", "Matthew", "Ashley", "Anthony",
-    "Madison", "Joshua", "Olivia", "Tyler", "Hannah", "Brandon", "Sophia"};
+    "James",   "Mary",      "Robert",      "Patricia", "John",    "Jennifer", "Michael", "Linda",
+    "David",   "Elizabeth", "William",     "Barbara",  "Richard", "Susan",    "Joseph",  "Jessica",
+    "Thomas",  "Sarah",     "Christopher", "Karen",    "Daniel",  "Emily",    "Matthew", "Ashley",
+    "Anthony", "Madison",   "Joshua",      "Olivia",   "Tyler",   "Hannah",   "Brandon", "Sophia"};
 constexpr std::string_view kUsaLast[] = {
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
-    "Rodriguez", "Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Thompson", "White", "Harris", "Clark", "Lewis",
-    "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott"};
+    "Smith",     "Johnson",  "Williams",  "Brown", "Jones",    "Garcia",   "Miller", "Davis",
+    "Rodriguez", "Martinez", "Hernandez", "Lopez", "Wilson",   "Anderson", "Thomas", "Taylor",
+    "Moore",     "Jackson",  "Martin",    "Lee",   "Thompson", "White",    "Harris", "Clark",
+    "Lewis",     "Robinson", "Walker",    "Young", "Allen",    "King",     "Wright", "Scott"};
 constexpr std::string_view kUkFirst[] = {
-    "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Mia", "Charlie", "Grace",
-    "Thomas", "Sophie", "Oscar", "Lily", "William", "Freya", "James", "Emily", "Alfie",
-    "Poppy", "Henry", "Evie", "Archie", "Ella", "Joshua", "Chloe", "Alexander", "Ruby"};
+    "Oliver",  "Amelia",  "George", "Isla",   "Harry",  "Ava",       "Jack",
+    "Mia",     "Charlie", "Grace",  "Thomas", "Sophie", "Oscar",     "Lily",
+    "William", "Freya",   "James",  "Emily",  "Alfie",  "Poppy",     "Henry",
+    "Evie",    "Archie",  "Ella",   "Joshua", "Chloe",  "Alexander", "Ruby"};
 constexpr std::string_view kUkLast[] = {
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
-    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
-    "Hall", "Wood", "Jackson", "Clarke", "Patel", "Khan", "Lewis", "Hughes", "Edwards",
-    "Turner", "Cooper", "Hill"};
+    "Smith",   "Jones",    "Taylor", "Brown",    "Williams", "Wilson", "Johnson",
+    "Davies",  "Robinson", "Wright", "Thompson", "Evans",    "Walker", "White",
+    "Roberts", "Green",    "Hall",   "Wood",     "Jackson",  "Clarke", "Patel",
+    "Khan",    "Lewis",    "Hughes", "Edwards",  "Turner",   "Cooper", "Hill"};
 constexpr std::string_view kCanadaFirst[] = {
-    "Liam", "Olivia", "Noah", "Emma", "Lucas", "Charlotte", "Benjamin", "Amelia", "William",
-    "Ava", "Ethan", "Chloe", "Nathan", "Léa", "Samuel", "Florence", "Jacob", "Alice",
-    "Logan", "Zoé", "Owen", "Maya", "Félix", "Abigail", "Gabriel", "Rosalie"};
+    "Liam",  "Olivia", "Noah",  "Emma",   "Lucas", "Charlotte", "Benjamin", "Amelia", "William",
+    "Ava",   "Ethan",  "Chloe", "Nathan", "Léa",   "Samuel",    "Florence", "Jacob",  "Alice",
+    "Logan", "Zoé",    "Owen",  "Maya",   "Félix", "Abigail",   "Gabriel",  "Rosalie"};
 constexpr std::string_view kCanadaLast[] = {
-    "Smith", "Brown", "Tremblay", "Martin", "Roy", "Wilson", "MacDonald", "Gagnon",
-    "Johnson", "Taylor", "Côté", "Campbell", "Anderson", "Leblanc", "Lee", "Jones",
-    "White", "Williams", "Miller", "Thompson", "Gauthier", "Young", "Bouchard", "Morin",
-    "Lavoie", "Fortin"};
+    "Smith",  "Brown",    "Tremblay", "Martin",   "Roy",      "Wilson",   "MacDonald",
+    "Gagnon", "Johnson",  "Taylor",   "Côté",     "Campbell", "Anderson", "Leblanc",
+    "Lee",    "Jones",    "White",    "Williams", "Miller",   "Thompson", "Gauthier",
+    "Young",  "Bouchard", "Morin",    "Lavoie",   "Fortin"};
 constexpr std::string_view kGermanyFirst[] = {
-    "Lukas", "Anna", "Leon", "Emma", "Finn", "Mia", "Jonas", "Hannah", "Paul", "Sophie",
-    "Felix", "Lena", "Maximilian", "Marie", "Elias", "Lea", "Noah", "Laura", "Tim",
-    "Johanna", "Julian", "Katharina", "Moritz", "Clara", "Jan", "Sarah", "Niklas", "Jürgen"};
+    "Lukas",     "Anna",   "Leon",   "Emma",  "Finn",  "Mia",        "Jonas",
+    "Hannah",    "Paul",   "Sophie", "Felix", "Lena",  "Maximilian", "Marie",
+    "Elias",     "Lea",    "Noah",   "Laura", "Tim",   "Johanna",    "Julian",
+    "Katharina", "Moritz", "Clara",  "Jan",   "Sarah", "Niklas",     "Jürgen"};
 constexpr std::string_view kGermanyLast[] = {
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-    "Schulz", "Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf",
-    "Schröder", "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann",
-    "Hartmann", "Lange", "Schmitt", "Werner", "Krause"};
+    "Müller", "Schmidt", "Schneider", "Fischer", "Weber",   "Meyer",      "Wagner",
+    "Becker", "Schulz",  "Hoffmann",  "Schäfer", "Koch",    "Bauer",      "Richter",
+    "Klein",  "Wolf",    "Schröder",  "Neumann", "Schwarz", "Zimmermann", "Braun",
+    "Krüger", "Hofmann", "Hartmann",  "Lange",   "Schmitt", "Werner",     "Krause"};
 constexpr std::string_view kFranceFirst[] = {
-    "Gabriel", "Louise", "Léo", "Jade", "Raphaël", "Emma", "Louis", "Alice", "Arthur",
-    "Chloé", "Jules", "Léa", "Hugo", "Manon", "Lucas", "Camille", "Nathan", "Inès",
-    "Théo", "Sarah", "Mathis", "Juliette", "Antoine", "Élise", "Étienne", "Margaux"};
+    "Gabriel", "Louise", "Léo",    "Jade",     "Raphaël", "Emma",  "Louis",   "Alice",  "Arthur",
+    "Chloé",   "Jules",  "Léa",    "Hugo",     "Manon",   "Lucas", "Camille", "Nathan", "Inès",
+    "Théo",    "Sarah",  "Mathis", "Juliette", "Antoine", "Élise", "Étienne", "Margaux"};
 constexpr std::string_view kFranceLast[] = {
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-    "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David",
-    "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier",
-    "Dupont", "Lambert", "Bonnet", "François"};
+    "Martin", "Bernard", "Dubois",   "Thomas", "Robert",  "Richard",  "Petit",
+    "Durand", "Leroy",   "Moreau",   "Simon",  "Laurent", "Lefèvre",  "Michel",
+    "Garcia", "David",   "Bertrand", "Roux",   "Vincent", "Fournier", "Morel",
+    "Girard", "André",   "Mercier",  "Dupont", "Lambert", "Bonnet",   "François"};
 
 constexpr std::string_view kUsaPay[] = {"credit_card", "debit_card", "paypal", "apple_pay",
                                         "google_pay"};
@@ -100,8 +102,8 @@ constexpr std::string_view kUkPay[] = {"debit_card", "credit_card", "paypal", "a
 constexpr double kUkPayW[] = {40, 25, 18, 12, 5};
 constexpr std::string_view kCanadaPay[] = {"credit_card", "debit_card", "paypal", "apple_pay"};
 constexpr double kCanadaPayW[] = {50, 20, 18, 12};
-constexpr std::string_view kGermanyPay[] = {"paypal", "bank_transfer", "credit_card",
-                                            "debit_card", "apple_pay"};
+constexpr std::string_view kGermanyPay[] = {"paypal", "bank_transfer", "credit_card", "debit_card",
+                                            "apple_pay"};
 constexpr double kGermanyPayW[] = {38, 22, 18, 14, 8};
 constexpr std::string_view kFrancePay[] = {"credit_card", "paypal", "debit_card", "apple_pay",
                                            "bank_transfer"};
@@ -114,8 +116,7 @@ constexpr std::array<CountryData, 5> kCountries = {{
      kCanadaPayW},
     {"Germany", "EUR", 0.15, 60, kGermanyCities, kGermanyFirst, kGermanyLast, kGermanyPay,
      kGermanyPayW},
-    {"France", "EUR", 0.10, 60, kFranceCities, kFranceFirst, kFranceLast, kFrancePay,
-     kFrancePayW},
+    {"France", "EUR", 0.10, 60, kFranceCities, kFranceFirst, kFranceLast, kFrancePay, kFrancePayW},
 }};
 
 }  // namespace

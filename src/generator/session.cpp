@@ -45,8 +45,7 @@ void Simulator::Impl::PlanSession(Session& s, Micros t) {
   if (rng_.Bernoulli(m.p_cart)) {
     s.adds = static_cast<int16_t>(1 + rng_.Binomial(m.adds_n, m.adds_p));
     s.updates = static_cast<int16_t>(rng_.Binomial(m.updates_n, m.updates_p));
-    s.removes = static_cast<int16_t>(std::min(rng_.Binomial(m.removes_n, m.removes_p),
-                                              s.adds - 1));
+    s.removes = static_cast<int16_t>(std::min(rng_.Binomial(m.removes_n, m.removes_p), s.adds - 1));
     s.will_checkout = rng_.Bernoulli(m.p_checkout);
     views1 = 1 + rng_.Binomial(views - 1, 0.5);
     int views2 = views - views1;
@@ -114,8 +113,7 @@ void Simulator::Impl::ChooseNext(Session& s, Micros t) {
     s.next = Action::kBuyNow;
     // Decide the purchase's anomaly now: a high-value one first shows the dear product.
     double u = rng_.Uniform();
-    const double p[4] = {model_.p_geo, model_.p_mismatch, model_.p_high_value,
-                         model_.p_quantity};
+    const double p[4] = {model_.p_geo, model_.p_mismatch, model_.p_high_value, model_.p_quantity};
     const Rule rules[4] = {Rule::kGeoMismatch, Rule::kAmountMismatch, Rule::kHighValue,
                            Rule::kUnusualQuantity};
     for (int i = 0; i < 4; ++i) {
@@ -141,8 +139,7 @@ void Simulator::Impl::ChooseNext(Session& s, Micros t) {
   for (;;) {
     const int cart_left = s.adds + s.updates + s.removes;
     if (cart_left == 0) break;
-    const bool view_fits =
-        s.lines == 0 || s.next_time <= s.last_cart_activity + 50 * kSecond;
+    const bool view_fits = s.lines == 0 || s.next_time <= s.last_cart_activity + 50 * kSecond;
     const int w_view = view_fits ? s.views2 : 0;
     const int w_update = s.lines >= 1 ? s.updates : 0;
     const int w_remove = s.lines >= 2 ? s.removes : 0;
@@ -173,8 +170,8 @@ void Simulator::Impl::ChooseNext(Session& s, Micros t) {
       s.next = Action::kRemove;
     }
     if (s.lines > 0) {
-      s.next_time = std::max(t + kSecond,
-                             std::min(s.next_time, s.last_cart_activity + 55 * kSecond));
+      s.next_time =
+          std::max(t + kSecond, std::min(s.next_time, s.last_cart_activity + 55 * kSecond));
     }
     return;
   }
@@ -268,8 +265,7 @@ int32_t Simulator::Impl::ChooseInCategory(int category) {
   return r[lo].product;
 }
 
-void Simulator::Impl::FillProduct(int32_t product, std::string& id,
-                                  std::string& category) const {
+void Simulator::Impl::FillProduct(int32_t product, std::string& id, std::string& category) const {
   id.clear();
   Catalog::AppendProductId(product, id);
   category = category_names_[product % Catalog::kCategoryCount];
@@ -307,15 +303,15 @@ void Simulator::Impl::FillTransaction(Session& s, events::Transaction& t, Rule* 
   *injected = s.pending_rule;
   if (!s.has_pending) return;
   if (s.pending_rule == Rule::kGeoMismatch) {
-    const int other = (s.country + 1 + static_cast<int>(rng_.Below(kCountryCount - 1))) %
-                      kCountryCount;
+    const int other =
+        (s.country + 1 + static_cast<int>(rng_.Below(kCountryCount - 1))) % kCountryCount;
     const internal::CountryData& abroad = internal::CountryTable()[other];
     t.country = abroad.name;
     t.city = abroad.cities[rng_.Below(abroad.cities.size())].name;
     t.currency = abroad.currency;
   } else if (s.pending_rule == Rule::kAmountMismatch) {
-    const Cents delta = 2 + static_cast<Cents>(rng_.Below(static_cast<uint64_t>(
-                                std::max<Cents>(200, total / 10))));
+    const Cents delta =
+        2 + static_cast<Cents>(rng_.Below(static_cast<uint64_t>(std::max<Cents>(200, total / 10))));
     t.total_amount = (total > delta && rng_.Bernoulli(0.5)) ? total - delta : total + delta;
   }
   s.has_pending = false;

@@ -51,11 +51,16 @@ int LocalHour(Micros t, int32_t offset_minutes) {
 
 std::string_view RuleName(Rule rule) {
   switch (rule) {
-    case Rule::kHighValue: return "high_value";
-    case Rule::kUnusualQuantity: return "unusual_quantity";
-    case Rule::kVelocity: return "velocity";
-    case Rule::kGeoMismatch: return "geo_mismatch";
-    case Rule::kAmountMismatch: return "amount_mismatch";
+    case Rule::kHighValue:
+      return "high_value";
+    case Rule::kUnusualQuantity:
+      return "unusual_quantity";
+    case Rule::kVelocity:
+      return "velocity";
+    case Rule::kGeoMismatch:
+      return "geo_mismatch";
+    case Rule::kAmountMismatch:
+      return "amount_mismatch";
   }
   return "unknown";
 }
@@ -123,8 +128,8 @@ Simulator::Impl::Impl(const GeneratorConfig& config, const Catalog& catalog,
 void Simulator::Impl::Push(Micros time, ActorKind kind, uint32_t index) {
   assert(time >= base_ && time % internal::kMs == 0);
   const uint64_t ms = static_cast<uint64_t>((time - base_) / internal::kMs);
-  const QueueEntry entry{
-      (ms << internal::kSeqBits) | (seq_++ & ((1u << internal::kSeqBits) - 1)), index, kind};
+  const QueueEntry entry{(ms << internal::kSeqBits) | (seq_++ & ((1u << internal::kSeqBits) - 1)),
+                         index, kind};
   queue_.push_back(entry);
   size_t i = queue_.size() - 1;
   while (i > 0) {
@@ -404,7 +409,8 @@ void Simulator::Impl::EmitStocktake(events::Event& out) {
   const int category = static_cast<int>(category_by_hour_[LocalHour(now_, 0)].Sample(rng_));
   const int32_t product = ChooseInCategory(category);
   int32_t counted = std::max(0, stock_[product]);
-  if (rng_.Bernoulli(0.3)) counted = std::max(0, counted - static_cast<int32_t>(rng_.Between(1, 3)));
+  if (rng_.Bernoulli(0.3))
+    counted = std::max(0, counted - static_cast<int32_t>(rng_.Between(1, 3)));
   stock_[product] = counted;
   if (counted < internal::kRestockThreshold && !restock_pending_[product]) {
     restock_pending_[product] = 1;

@@ -16,8 +16,7 @@ void ReplayChecker::Violation(const std::string& what) {
   if (report_.violations.size() < 20) report_.violations.push_back(what);
 }
 
-void ReplayChecker::CheckProduct(const std::string& id, const std::string& category,
-                                 Cents* price) {
+void ReplayChecker::CheckProduct(const std::string& id, const std::string& category, Cents* price) {
   const std::optional<int64_t> index = catalog_.Find(id);
   if (!index) return Violation("unknown product " + id);
   const Product& p = catalog_.product(*index);
@@ -152,7 +151,8 @@ void ReplayChecker::Add(const events::Event& e) {
     case events::Topic::kInventoryUpdates: {
       const events::InventoryUpdate& u = e.inventory;
       CheckProduct(u.product_id, "", nullptr);
-      if (u.change.has_value() == u.stock.has_value()) Violation("inventory needs change xor stock");
+      if (u.change.has_value() == u.stock.has_value())
+        Violation("inventory needs change xor stock");
       break;
     }
   }

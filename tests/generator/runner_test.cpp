@@ -1,11 +1,10 @@
-#include "generator/generator.h"
-
 #include <gtest/gtest.h>
 
 #include <sstream>
 #include <thread>
 
 #include "bus/null_sink.h"
+#include "generator/generator.h"
 #include "test_util.h"
 
 namespace gm::generator {

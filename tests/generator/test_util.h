@@ -44,7 +44,8 @@ struct World {
   }
 
   //! Calls `visit` for every event with time < until.
-  void RunUntil(Micros until, const std::function<void(const events::Event&, const Label&)>& visit) {
+  void RunUntil(Micros until,
+                const std::function<void(const events::Event&, const Label&)>& visit) {
     for (;;) {
       if (!pending_) {
         if (!simulator->Next(event, &label)) return;

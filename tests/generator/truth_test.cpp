@@ -77,8 +77,8 @@ TEST(TruthTest, LabelsAreExactlyTheRulesAppliedToWhatWasEmitted) {
   for (GeneratorProfile profile : {GeneratorProfile::kSeed, GeneratorProfile::kRealistic}) {
     for (double rate : {0.01, 0.2}) {
       const TruthTally t = Check(profile, rate, 3, 3);
-      EXPECT_EQ(t.mismatched, 0) << GeneratorProfileName(profile) << " rate " << rate
-                                 << " first " << t.first_mismatch;
+      EXPECT_EQ(t.mismatched, 0) << GeneratorProfileName(profile) << " rate " << rate << " first "
+                                 << t.first_mismatch;
       EXPECT_EQ(t.injected_without_own_rule, 0);
       EXPECT_GT(t.transactions, 0);
     }
@@ -92,8 +92,7 @@ TEST(TruthTest, InjectedAnomaliesAppearAtTheConfiguredRate) {
   for (const auto& [rule, n] : t.injected) injected += n;
   EXPECT_NEAR(double(injected) / t.transactions, rate, rate * 0.15);
   for (Rule r : kAllRules) {
-    EXPECT_NEAR(double(t.injected[r]) / t.transactions, rate / 5, rate / 5 * 0.35)
-        << RuleName(r);
+    EXPECT_NEAR(double(t.injected[r]) / t.transactions, rate / 5, rate / 5 * 0.35) << RuleName(r);
     EXPECT_GT(t.fired[r], 0) << RuleName(r);
   }
   // Bursts are 6–10 purchases; from the 6th on the velocity rule fires.

@@ -141,24 +141,4 @@ inline int PickCumulative(const double* cumulative, int n, double u) {
   return lo;
 }
 
-//! Like PickCumulative, but searches outwards from the front (galloping), which touches
-//! only a few cache lines when most of the weight sits at the start (Zipf popularity).
-inline size_t PickCumulativeFront(const double* cumulative, size_t n, double u) {
-  const double x = u * cumulative[n - 1];
-  size_t lo = 0, hi = 1;
-  while (hi < n && cumulative[hi - 1] <= x) {
-    lo = hi;
-    hi = hi * 2 < n ? hi * 2 : n;
-  }
-  while (lo < hi - 1) {  // the answer is in [lo, hi - 1]
-    const size_t mid = (lo + hi - 1) / 2;
-    if (x < cumulative[mid]) {
-      hi = mid + 1;
-    } else {
-      lo = mid + 1;
-    }
-  }
-  return lo;
-}
-
 }  // namespace gm::generator::internal

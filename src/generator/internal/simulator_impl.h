@@ -25,7 +25,12 @@ inline constexpr int kCartCapacity = 8;    // ≥ 1 + adds_n: adds go to distinc
 inline constexpr int kRestockThreshold = 20;
 
 enum class Action : uint8_t {
-  kView, kBuyNow, kAdd, kUpdate, kRemove, kCheckout,
+  kView,
+  kBuyNow,
+  kAdd,
+  kUpdate,
+  kRemove,
+  kCheckout,
   kEnd,  // not an event: the session is over
 };
 

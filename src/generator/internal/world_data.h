@@ -16,7 +16,17 @@ inline constexpr int kHourClassCount = 5;
 
 //! Which brand list a category's products draw from.
 enum class BrandGroup : uint8_t {
-  kTech, kFashion, kHome, kDiy, kFood, kBeauty, kSport, kKids, kMedia, kPet, kTravel
+  kTech,
+  kFashion,
+  kHome,
+  kDiy,
+  kFood,
+  kBeauty,
+  kSport,
+  kKids,
+  kMedia,
+  kPet,
+  kTravel
 };
 inline constexpr int kBrandGroupCount = 11;
 
@@ -50,7 +60,7 @@ struct CityData {
 struct CountryData {
   std::string_view name;  //!< as events carry it: "USA", "UK", "Canada", "Germany", "France"
   std::string_view currency;
-  double share;                   //!< share of customers
+  double share;                     //!< share of customers
   int32_t main_utc_offset_minutes;  //!< where most of its shoppers live
   std::span<const CityData> cities;
   std::span<const std::string_view> first_names;  //!< UTF-8
