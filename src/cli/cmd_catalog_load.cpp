@@ -25,11 +25,6 @@ struct CatalogLoadOptions {
   FlagOverrides store_flags;  // store.* keys
 };
 
-int Fail(const Status& s) {
-  std::cerr << "globalmart: " << s.message() << "\n";
-  return s.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
-}
-
 void PrintStats(const char* table, const store::TableLoadStats& s) {
   std::cout << table << ": " << s.read << " rows read, " << s.inserted << " new, " << s.updated
             << " changed, " << s.unchanged() << " unchanged\n";
@@ -55,7 +50,7 @@ int RunCatalogLoad(const CliContext& ctx, const CatalogLoadOptions& options) {
   std::optional<LoadedConfig> loaded = LoadConfigOrReport(ctx, &options.store_flags);
   if (!loaded) return kExitUsage;
   if (Status s = InitLogging(loaded->config.log.level, loaded->config.log.dir, ""); !s.ok()) {
-    return Fail(s);
+    return ReportFailure(s);
   }
   if (options.from.empty()) {
     std::cerr << "globalmart: catalog load needs --from DIR for now: the folder written by "
@@ -64,23 +59,23 @@ int RunCatalogLoad(const CliContext& ctx, const CatalogLoadOptions& options) {
   }
   auto products =
       OpenIfPresent(options.from, "products.csv", store::CatalogCsvReader::OpenProducts);
-  if (!products.ok()) return Fail(products.status());
+  if (!products.ok()) return ReportFailure(products.status());
   auto customers =
       OpenIfPresent(options.from, "customers.csv", store::CatalogCsvReader::OpenCustomers);
-  if (!customers.ok()) return Fail(customers.status());
+  if (!customers.ok()) return ReportFailure(customers.status());
   if (*products == nullptr && *customers == nullptr) {
-    return Fail(InvalidArgument("neither products.csv nor customers.csv is in " + options.from));
+    return ReportFailure(InvalidArgument("neither products.csv nor customers.csv is in " + options.from));
   }
 
   store::Database db(loaded->config.store);
-  if (Status s = db.Start(); !s.ok()) return Fail(s);
+  if (Status s = db.Start(); !s.ok()) return ReportFailure(s);
   std::cout << "database: " << db.DisplayUrl() << "\n";
   Result<store::ConnectionPool::Lease> lease = db.pool().Acquire();
-  if (!lease.ok()) return Fail(lease.status());
+  if (!lease.ok()) return ReportFailure(lease.status());
   // The tables must exist; a fresh database gets its schema here.
   Result<std::vector<store::Migration>> migrated =
       store::Migrate(**lease, store::BuiltinMigrations());
-  if (!migrated.ok()) return Fail(migrated.status());
+  if (!migrated.ok()) return ReportFailure(migrated.status());
   for (const store::Migration& m : *migrated) {
     char version[16];
     std::snprintf(version, sizeof version, "%04d", m.version);
@@ -107,7 +102,7 @@ int RunCatalogLoad(const CliContext& ctx, const CatalogLoadOptions& options) {
   Result<store::CatalogLoadStats> stats =
       store::LoadCatalog(**lease, product_source, customer_source, progress);
   if (tty) std::cerr << "\n";
-  if (!stats.ok()) return Fail(stats.status());
+  if (!stats.ok()) return ReportFailure(stats.status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (p != nullptr) PrintStats("products", stats->products);

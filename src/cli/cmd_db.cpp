@@ -31,15 +31,6 @@ constexpr char kDbFooter[] =
 // The store flags of every db subcommand, bound to the store.* config keys.
 using StoreFlags = FlagOverrides;
 
-int ExitCodeFor(const Status& s) {
-  return s.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
-}
-
-int Fail(const Status& s) {
-  std::cerr << "globalmart: " << s.message() << "\n";
-  return ExitCodeFor(s);
-}
-
 // Loads the configuration (store.* from file, env and the flags) and starts
 // the database. Returns nullptr after printing the error; *exit_code says how to exit.
 std::unique_ptr<store::Database> OpenDatabase(const CliContext& ctx, const StoreFlags& flags,
@@ -50,12 +41,12 @@ std::unique_ptr<store::Database> OpenDatabase(const CliContext& ctx, const Store
     return nullptr;
   }
   if (Status s = InitLogging(loaded->config.log.level, loaded->config.log.dir, ""); !s.ok()) {
-    *exit_code = Fail(s);
+    *exit_code = ReportFailure(s);
     return nullptr;
   }
   auto db = std::make_unique<store::Database>(loaded->config.store);
   if (Status s = db->Start(); !s.ok()) {
-    *exit_code = Fail(s);
+    *exit_code = ReportFailure(s);
     return nullptr;
   }
   return db;
@@ -81,10 +72,10 @@ int RunMigrate(const CliContext& ctx, const StoreFlags& flags) {
   if (db == nullptr) return code;
   PrintWhere(*db);
   Result<store::ConnectionPool::Lease> lease = db->pool().Acquire();
-  if (!lease.ok()) return Fail(lease.status());
+  if (!lease.ok()) return ReportFailure(lease.status());
   Result<std::vector<store::Migration>> applied =
       store::Migrate(**lease, store::BuiltinMigrations());
-  if (!applied.ok()) return Fail(applied.status());
+  if (!applied.ok()) return ReportFailure(applied.status());
   for (const store::Migration& m : *applied) {
     std::cout << "applied " << Label(m.version, m.name) << "\n";
   }
@@ -100,7 +91,7 @@ int RunStatus(const CliContext& ctx, const StoreFlags& flags) {
   if (db == nullptr) return code;
   PrintWhere(*db);
   Result<store::ConnectionPool::Lease> lease = db->pool().Acquire();
-  if (!lease.ok()) return Fail(lease.status());
+  if (!lease.ok()) return ReportFailure(lease.status());
   std::cout << "server: PostgreSQL " << (*lease)->ServerVersionText() << "\n";
   if (const store::EmbeddedPostgres* pg = db->embedded_server()) {
     std::cout << "server log: " << pg->log_file() << "\n";
@@ -108,7 +99,7 @@ int RunStatus(const CliContext& ctx, const StoreFlags& flags) {
   std::cout << "psql: " << db->PsqlCommand() << "\n";
   Result<store::MigrationStatus> status =
       store::GetMigrationStatus(**lease, store::BuiltinMigrations());
-  if (!status.ok()) return Fail(status.status());
+  if (!status.ok()) return ReportFailure(status.status());
   std::cout << "migrations: " << status->applied.size() << " applied, " << status->pending.size()
             << " pending\n";
   for (const store::AppliedMigration& a : status->applied) {
@@ -206,7 +197,7 @@ int RunStop(const CliContext& ctx, const StoreFlags& flags) {
   std::optional<LoadedConfig> loaded = LoadConfigOrReport(ctx, &flags);
   if (!loaded) return kExitUsage;
   if (Status s = InitLogging(loaded->config.log.level, loaded->config.log.dir, ""); !s.ok()) {
-    return Fail(s);
+    return ReportFailure(s);
   }
   const store::StoreConfig& config = loaded->config.store;
   Status s = store::EmbeddedPostgres::StopRunning(store::EmbeddedOptionsFor(config));
@@ -214,7 +205,7 @@ int RunStop(const CliContext& ctx, const StoreFlags& flags) {
     std::cout << s.message() << "\n";
     return kExitOk;
   }
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return ReportFailure(s);
   std::cout << "stopped the embedded PostgreSQL server on " << config.data_dir << "\n";
   return kExitOk;
 }

@@ -23,6 +23,11 @@ std::vector<std::pair<std::string, std::string>> FlagOverrides::Given() const {
   return out;
 }
 
+int ReportFailure(const Status& s) {
+  std::cerr << "globalmart: " << s.message() << "\n";
+  return s.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
 void AddStoreFlags(CLI::App* cmd, FlagOverrides& flags, bool with_url) {
   if (with_url) {
     flags.Add(*cmd, "--pg", "store.url",

@@ -43,6 +43,10 @@ class FlagOverrides {
   std::vector<Bound> bound_;
 };
 
+//! Prints "globalmart: <message>" to stderr and returns the exit code for `s`:
+//! kExitUsage for InvalidArgument (bad input from the user), kExitFailure otherwise.
+int ReportFailure(const Status& s);
+
 //! Adds --pg (store.url, unless with_url is false), --data-dir (store.data_dir) and --port
 //! (store.port) to a command that uses the database.
 void AddStoreFlags(CLI::App* cmd, FlagOverrides& flags, bool with_url = true);
