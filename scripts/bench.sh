@@ -18,6 +18,7 @@ trap cleanup EXIT
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 rows=()
+thousands() { rev <<<"$1" | sed 's/\([0-9]\{3\}\)/\1,/g' | rev | sed 's/^,//'; }
 # run_case NAME EVENTS -- COMMAND...: runs COMMAND $runs times under /usr/bin/time.
 run_case() {
   local name=$1 events=$2
@@ -36,7 +37,7 @@ run_case() {
   local r m
   r=$(printf '%s\n' "${rates[@]}" | median)
   m=$(printf '%s\n' "${rss[@]}" | median)
-  rows+=("| $name | $(printf "%'d" "${r%.*}") | $(awk -v k="$m" 'BEGIN {printf "%.0f", k / 1024}') |")
+  rows+=("| $name | $(thousands "${r%.*}") | $(awk -v k="$m" 'BEGIN {printf "%.0f", k / 1024}') |")
   echo "bench: $name: ${r%.*} events/s, peak RSS $((${m%.*} / 1024)) MiB" >&2
 }
 
@@ -49,7 +50,7 @@ rm -f "$work/events.jsonl"
 
 # The dev broker keeps ~5 MiB per partition in memory and drops older data; fine for
 # measuring the producer.
-kafka_count=$((count / 5))
+kafka_count=$((count / 2))
 "$bin" dev-broker --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
 broker_pid=$!
 for _ in $(seq 100); do [[ -s $work/bootstrap ]] && break; sleep 0.1; done
@@ -68,6 +69,6 @@ for b in "$build"/bench/*_bench; do
   [[ -x $b ]] || continue
   echo
   echo "### $(basename "$b")"
-  "$b" --benchmark_repetitions="$runs" --benchmark_report_aggregates_only=true 2>/dev/null |
-    grep -E "median|Benchmark" || true
+  "$b" --benchmark_repetitions="$runs" --benchmark_report_aggregates_only=true \
+    --benchmark_min_time=0.2 2>/dev/null | grep -E "_median|^Benchmark|^---" || true
 done
