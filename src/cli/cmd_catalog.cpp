@@ -13,10 +13,6 @@
 #include "generator/customers.h"
 
 namespace gm::cli {
-
-// Defined in cmd_catalog_load.cpp: adds `catalog load`.
-void RegisterCatalogLoadCommand(CLI::App* catalog_cmd, CliContext& ctx);
-
 namespace {
 
 struct ExportFlags {

@@ -93,8 +93,8 @@ int RunGenerate(const CliContext& ctx, const GenerateFlags& flags) {
 
   Result<std::unique_ptr<bus::Sink>> sink = bus::OpenSinkBySpec(flags.to, config);
   if (!sink.ok()) {
-    std::cerr << "globalmart: --to " << flags.to << ": " << sink.status().message() << "\n";
-    return sink.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+    return ReportFailure(
+        Status(sink.status().code(), "--to " + flags.to + ": " + sink.status().message()));
   }
   std::ofstream truth_file;
   std::ostream* truth = nullptr;

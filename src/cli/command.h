@@ -61,6 +61,8 @@ void RegisterVersionCommand(CLI::App& app, CliContext& ctx);
 void RegisterConfigCommand(CLI::App& app, CliContext& ctx);
 void RegisterDbCommand(CLI::App& app, CliContext& ctx);
 void RegisterCatalogCommand(CLI::App& app, CliContext& ctx);
+//! Adds `load` under the `catalog` command (cmd_catalog_load.cpp).
+void RegisterCatalogLoadCommand(CLI::App* catalog_cmd, CliContext& ctx);
 void RegisterGenerateCommand(CLI::App& app, CliContext& ctx);
 void RegisterDevBrokerCommand(CLI::App& app, CliContext& ctx);
 void RegisterUpCommand(CLI::App& app, CliContext& ctx);

@@ -2,23 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
+
+#include "generator/internal/random.h"
 
 namespace gm::generator::internal {
 namespace {
 
-double BinomialPmf(int n, double p, int k) {
-  double c = 1;
-  for (int i = 0; i < k; ++i) c = c * (n - i) / (i + 1);
-  return c * std::pow(p, k) * std::pow(1 - p, n - k);
-}
-
 // E[cart events | cart session] = E[adds] + E[updates] + E[min(removes, adds − 1)].
 double CartEventsPerCart(const BehaviourModel& m) {
   double removes = 0;
+  const std::vector<double> adds = BinomialPmf(m.adds_n, m.adds_p);
+  const std::vector<double> rems = BinomialPmf(m.removes_n, m.removes_p);
   for (int a = 0; a <= m.adds_n; ++a) {
     for (int r = 0; r <= m.removes_n; ++r) {
-      removes += BinomialPmf(m.adds_n, m.adds_p, a) * BinomialPmf(m.removes_n, m.removes_p, r) *
-                 std::min(r, a);  // adds = 1 + a, so at most a removes
+      removes += adds[a] * rems[r] * std::min(r, a);  // adds = 1 + a, so at most a removes
     }
   }
   return 1 + m.adds_n * m.adds_p + m.updates_n * m.updates_p + removes;
@@ -26,9 +24,9 @@ double CartEventsPerCart(const BehaviourModel& m) {
 
 double MeanViews(const BehaviourModel& m) {
   if (!m.views_geometric) return 1 + m.views_n * m.views_p;
-  double mean = 0, p_k = 1 - m.views_q;  // P(Geometric = k)
-  for (int k = 0; k < m.views_cap; ++k, p_k *= m.views_q) mean += k * p_k;
-  mean += m.views_cap * std::pow(m.views_q, m.views_cap);  // the capped tail
+  const std::vector<double> pmf = CappedGeometricPmf(m.views_q, m.views_cap);
+  double mean = 0;
+  for (size_t k = 0; k < pmf.size(); ++k) mean += static_cast<double>(k) * pmf[k];
   return 1 + mean;
 }
 

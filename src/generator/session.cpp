@@ -38,15 +38,14 @@ Micros Simulator::Impl::Gap() {
 
 void Simulator::Impl::PlanSession(Session& s, Micros t) {
   const internal::BehaviourModel& m = model_;
-  const int views = 1 + (m.views_geometric ? rng_.Geometric(m.views_q, m.views_cap)
-                                           : rng_.Binomial(m.views_n, m.views_p));
-  s.buys = static_cast<int16_t>(rng_.Binomial(m.buys_n, m.buys_p));
+  const int views = 1 + decks_.views.Draw(rng_);
+  s.buys = static_cast<int16_t>(decks_.buys.Draw(rng_));
   int views1 = views;
-  if (rng_.Bernoulli(m.p_cart)) {
-    s.adds = static_cast<int16_t>(1 + rng_.Binomial(m.adds_n, m.adds_p));
-    s.updates = static_cast<int16_t>(rng_.Binomial(m.updates_n, m.updates_p));
-    s.removes = static_cast<int16_t>(std::min(rng_.Binomial(m.removes_n, m.removes_p), s.adds - 1));
-    s.will_checkout = rng_.Bernoulli(m.p_checkout);
+  if (decks_.cart.Draw(rng_) == 1) {
+    s.adds = static_cast<int16_t>(1 + decks_.adds.Draw(rng_));
+    s.updates = static_cast<int16_t>(decks_.updates.Draw(rng_));
+    s.removes = static_cast<int16_t>(std::min(decks_.removes.Draw(rng_), s.adds - 1));
+    s.will_checkout = decks_.checkout.Draw(rng_) == 1;
     views1 = 1 + rng_.Binomial(views - 1, 0.5);
     int views2 = views - views1;
     if (!s.will_checkout && views2 > 0 && rng_.Bernoulli(m.p_view_after_abandon)) {
@@ -76,7 +75,7 @@ void Simulator::Impl::ChooseNext(Session& s, Micros t) {
   if (s.forced != Action::kEnd) {
     s.next = s.forced;
     s.forced = Action::kEnd;
-    s.next_time = s.forced_at > t ? s.forced_at : t + rng_.Between(3, 15) * kSecond;
+    s.next_time = s.forced_at >= t ? s.forced_at : t + rng_.Between(3, 15) * kSecond;
     s.forced_at = 0;
     return;
   }
@@ -206,7 +205,7 @@ void Simulator::Impl::ChooseNext(Session& s, Micros t) {
 // A session that began before the visible stream surfaces with what an observer has seen:
 // no views and an empty cart. To keep every topic's rate steady from the first second, its
 // remaining plan is kept and only made valid: a pending buy-now or checkout becomes a view
-// of the product shortly before a buy-now at the same time (WarmUp pays for that view), and
+// of the product just before a buy-now at the same time (WarmUp pays for that view), and
 // a pending update or remove of the now empty cart becomes an add.
 bool Simulator::Impl::Surface(Session& s) {
   int32_t target = -1;
@@ -219,13 +218,13 @@ bool Simulator::Impl::Surface(Session& s) {
   s.last_viewed = -1;
   s.lines = 0;
   if (target >= 0) {
-    const Micros buy_at = std::max(s.next_time, now_ + kSecond);
-    const Micros earliest = std::max(now_, buy_at - 15 * kSecond);
+    // The buy keeps its time; the view comes just before it, as views of a product do.
+    const Micros buy_at = s.next_time;
     s.pending_product = target;
     s.view_product = target;
     s.next = Action::kView;
-    s.next_time =
-        earliest + rng_.Between(0, (buy_at - earliest) / internal::kMs - 500) * internal::kMs;
+    const Micros earliest = std::max(now_, buy_at - 3 * kSecond);
+    s.next_time = earliest + rng_.Between(0, (buy_at - earliest) / internal::kMs) * internal::kMs;
     s.forced = Action::kBuyNow;
     s.forced_at = buy_at;
     return true;
@@ -387,7 +386,10 @@ void Simulator::Impl::Perform(Session& s, events::Event* out) {
           if (!InCart(s, candidate)) product = candidate;
         }
         quantity = NormalQuantity(rng_, /*cart=*/true);
-        if (product < 0) product = s.cart[0].product;  // every pick was in the cart: add more
+        // Every pick already in the cart, or no room for a line: add more of a line.
+        if (product < 0 || (s.lines == internal::kCartCapacity && !InCart(s, product))) {
+          product = s.cart[rng_.Below(s.lines)].product;
+        }
         int line = 0;
         while (line < s.lines && s.cart[line].product != product) ++line;
         if (line == s.lines) s.cart[s.lines++] = {product, 0};

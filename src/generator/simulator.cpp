@@ -18,9 +18,6 @@ namespace {
 constexpr uint64_t kSaltSimulator = 0x73696d75;
 constexpr uint64_t kSaltRunTag = 0x72756e74;
 constexpr int kCustomerTries = 32;
-constexpr Micros kVelocityWindow = 60 * kMicrosPerSecond;
-constexpr Cents kHighValueCents = 500'000;
-constexpr int kUnusualQuantity = 10;
 
 // Warm-up covers sessions begun up to this long before a start, capped so that warming up
 // a very high rate stays under ~4·10^6 simulated events (about a second).
@@ -39,12 +36,6 @@ SimulatorSchedule Rounded(SimulatorSchedule s) {
   s.begin = CeilMs(s.begin);
   s.start = std::max(s.begin, CeilMs(s.start));
   return s;
-}
-
-int LocalHour(Micros t, int32_t offset_minutes) {
-  const Micros local = t + offset_minutes * kMicrosPerMinute;
-  const Micros in_day = ((local % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay;
-  return static_cast<int>(in_day / kMicrosPerHour);
 }
 
 }  // namespace
@@ -72,7 +63,20 @@ Simulator::Impl::Impl(const GeneratorConfig& config, const Catalog& catalog,
       customers_(customers),
       schedule_(Rounded(schedule)),
       model_(internal::MakeModel(config.profile, config.anomaly_rate)),
-      rng_(internal::Hash3(config.seed, kSaltSimulator, 0)) {
+      rng_(internal::Hash3(config.seed, kSaltSimulator, static_cast<uint64_t>(schedule.start))) {
+  const internal::BehaviourModel& m = model_;
+  using internal::BinomialPmf;
+  using internal::Deck;
+  decks_.views =
+      Deck::Fitting(m.views_geometric ? internal::CappedGeometricPmf(m.views_q, m.views_cap)
+                                      : BinomialPmf(m.views_n, m.views_p));
+  decks_.buys = Deck::Fitting(BinomialPmf(m.buys_n, m.buys_p));
+  decks_.cart = Deck::Fitting(BinomialPmf(1, m.p_cart));
+  decks_.adds = Deck::Fitting(BinomialPmf(m.adds_n, m.adds_p));
+  decks_.updates = Deck::Fitting(BinomialPmf(m.updates_n, m.updates_p));
+  decks_.removes = Deck::Fitting(BinomialPmf(m.removes_n, m.removes_p));
+  decks_.checkout = Deck::Fitting(BinomialPmf(1, m.p_checkout));
+
   // Ids embed a tag of (seed, start) so runs with different seeds or starts never collide.
   static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
   uint64_t tag = internal::Hash3(config.seed, kSaltRunTag, static_cast<uint64_t>(schedule.start));
@@ -80,7 +84,9 @@ Simulator::Impl::Impl(const GeneratorConfig& config, const Catalog& catalog,
 
   stock_.resize(static_cast<size_t>(catalog.size()));
   price_.resize(static_cast<size_t>(catalog.size()));
-  restock_pending_.assign(static_cast<size_t>(catalog.size()), 0);
+  restock_due_.assign(static_cast<size_t>(catalog.size()), 0);
+  sold_since_restock_.assign(static_cast<size_t>(catalog.size()), 0);
+  restocked_at_.assign(static_cast<size_t>(catalog.size()), CeilMs(schedule.begin));
   int32_t dearest = 0;
   for (int64_t i = 0; i < catalog.size(); ++i) {
     const Product& p = catalog.product(i);
@@ -185,12 +191,14 @@ void Simulator::Impl::SetRate(double rate) {
   }
 }
 
-// Session arrivals are a renewal process with Erlang-3 gaps: Poisson-like, but with a
-// third of the count variance, so each topic's per-minute rate stays within a few percent.
+// Session arrivals are a renewal process with Erlang-6 gaps: random like a Poisson process,
+// but with a sixth of its count variance, so each topic's per-minute count stays within a
+// few percent of its rate.
 double Simulator::Impl::NextArrivalGap() {
-  const double mean_ms = 1e3 / session_rate_ / 3;
+  constexpr int kShape = 6;
+  const double mean_ms = 1e3 / session_rate_ / kShape;
   double gap = 0;
-  for (int i = 0; i < 3; ++i) gap += rng_.Exponential(mean_ms);
+  for (int i = 0; i < kShape; ++i) gap += rng_.Exponential(mean_ms);
   return gap;
 }
 
@@ -227,7 +235,9 @@ void Simulator::Impl::WarmUp(Micros from, Micros to) {
     Session& s = sessions_[slot];
     if (Surface(s)) {
       added.push_back({s.next_time, slot});
-    } else if (s.next == internal::Action::kView && s.view_product < 0) {
+    } else if (s.next == internal::Action::kView && s.view_product < 0 && s.buys == 0) {
+      // Only sessions with no buy-now left: skipping a view of one that still has to buy
+      // would just make it show a product first, later.
       plain.push_back({s.next_time, slot});
     }
   }
@@ -290,7 +300,7 @@ int64_t Simulator::Impl::StartSession(Micros t, bool burst, bool silent) {
   s.payment = 0;
   while (s.payment + 1u < pay.size() && x >= pay[s.payment]) x -= pay[s.payment++];
   const City& city = Customers::city(traits.country, traits.city);
-  s.local_hour = static_cast<uint8_t>(LocalHour(t, city.utc_offset_minutes));
+  s.local_hour = static_cast<uint8_t>(internal::LocalHour(t, city.utc_offset_minutes));
   busy_[user] = slot;
   ++stats_.sessions;
 
@@ -371,108 +381,6 @@ void Simulator::Impl::AppendId(char prefix, uint64_t counter, std::string& out) 
   out.assign(buf, len);
 }
 
-void Simulator::Impl::ApplyPurchase(const events::Transaction& t) {
-  for (const events::LineItem& item : t.products) {
-    // Line items carry catalog products only; the id's number is the index + 1.
-    const std::optional<int64_t> index = catalog_.Find(item.product_id);
-    if (!index) continue;
-    int32_t& stock = stock_[*index];
-    stock -= item.quantity;
-    if (stock < internal::kRestockThreshold && !restock_pending_[*index]) {
-      restock_pending_[*index] = 1;
-      const Micros delay = rng_.Between(30, 600) * kMicrosPerSecond;
-      Push(now_ + delay, ActorKind::kRestock, static_cast<uint32_t>(*index));
-    }
-  }
-}
-
-void Simulator::Impl::EmitRestock(int32_t product, events::Event& out) {
-  restock_pending_[product] = 0;
-  const int32_t target = static_cast<int32_t>(rng_.Between(200, 1000));
-  const int32_t change = std::max(50, target - stock_[product]);
-  stock_[product] += change;
-  out.topic = events::Topic::kInventoryUpdates;
-  events::InventoryUpdate& u = out.inventory;
-  AppendId('I', event_counter_++, u.event_id);
-  u.product_id.clear();
-  Catalog::AppendProductId(product, u.product_id);
-  u.timestamp = now_;
-  u.change = change;
-  u.stock.reset();
-  u.reason = "restock";
-  ++stats_.restocks;
-}
-
-// A stocktake counts a popular product's stock: usually what the books say, sometimes a
-// few units less (shrinkage).
-void Simulator::Impl::EmitStocktake(events::Event& out) {
-  const int category = static_cast<int>(category_by_hour_[LocalHour(now_, 0)].Sample(rng_));
-  const int32_t product = ChooseInCategory(category);
-  int32_t counted = std::max(0, stock_[product]);
-  if (rng_.Bernoulli(0.3))
-    counted = std::max(0, counted - static_cast<int32_t>(rng_.Between(1, 3)));
-  stock_[product] = counted;
-  if (counted < internal::kRestockThreshold && !restock_pending_[product]) {
-    restock_pending_[product] = 1;
-    Push(now_ + rng_.Between(30, 600) * kMicrosPerSecond, ActorKind::kRestock,
-         static_cast<uint32_t>(product));
-  }
-  out.topic = events::Topic::kInventoryUpdates;
-  events::InventoryUpdate& u = out.inventory;
-  AppendId('I', event_counter_++, u.event_id);
-  u.product_id.clear();
-  Catalog::AppendProductId(product, u.product_id);
-  u.timestamp = now_;
-  u.change.reset();
-  u.stock = counted;
-  u.reason = "stocktake";
-  ++stats_.stocktakes;
-}
-
-// Applies the five rules of DESIGN.md §6 to the transaction exactly as emitted.
-void Simulator::Impl::ComputeLabel(const events::Transaction& t, int64_t user, int home,
-                                   Label* label) {
-  uint8_t rules = 0;
-  Cents line_total = 0;
-  bool unusual = false;
-  for (const events::LineItem& item : t.products) {
-    line_total += item.quantity * item.price;
-    unusual |= item.quantity > kUnusualQuantity;
-  }
-  if (line_total > kHighValueCents) rules |= 1 << static_cast<int>(Rule::kHighValue);
-  if (unusual) rules |= 1 << static_cast<int>(Rule::kUnusualQuantity);
-  if (t.country != internal::CountryTable()[home].name) {
-    rules |= 1 << static_cast<int>(Rule::kGeoMismatch);
-  }
-  const Cents diff = t.total_amount - line_total;
-  if (diff > 1 || diff < -1) rules |= 1 << static_cast<int>(Rule::kAmountMismatch);
-
-  // Velocity: drop users whose newest transaction left the window, then count this user's
-  // transactions in (t − 60 s, t]; the one that makes six fires, and so do later ones.
-  while (!expiry_.empty() && expiry_.front().time + kVelocityWindow <= t.timestamp) {
-    const Expiry e = expiry_.front();
-    expiry_.pop();
-    internal::RecentTransactions* r = recent_.Find(e.user);
-    if (r != nullptr && r->times[(r->next + 4) % 5] == e.time) recent_.Erase(e.user);
-  }
-  internal::RecentTransactions& r = recent_[user];
-  int in_window = 1;
-  for (int i = 0; i < r.count; ++i) in_window += r.times[i] + kVelocityWindow > t.timestamp;
-  if (in_window >= 6) rules |= 1 << static_cast<int>(Rule::kVelocity);
-  r.times[r.next] = t.timestamp;
-  r.next = static_cast<uint8_t>((r.next + 1) % 5);
-  r.count = static_cast<uint8_t>(std::min(5, r.count + 1));
-  expiry_.push({t.timestamp, user});
-
-  if (rules != 0) ++stats_.labelled;
-  if (last_has_injected_) ++stats_.injected;
-  if (label != nullptr) {
-    label->rules = rules;
-    label->has_injected = last_has_injected_;
-    label->injected = last_injected_;
-  }
-}
-
 bool Simulator::Impl::Next(events::Event& out, Label* label) {
   while (!queue_.empty()) {
     const QueueEntry e = Pop();
@@ -520,6 +428,7 @@ bool Simulator::Impl::Next(events::Event& out, Label* label) {
              generation_);
         continue;
       case ActorKind::kRestock:
+        if (restock_due_[e.index] != now_) continue;  // expedited meanwhile
         EmitRestock(static_cast<int32_t>(e.index), out);
         if (label != nullptr) *label = Label();
         break;

@@ -5,8 +5,10 @@
 // and the same seed must give byte-identical output everywhere. Only std::log (glibc,
 // correctly rounded in practice) is taken from libm.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace gm::generator::internal {
@@ -125,6 +127,84 @@ class AliasTable {
   std::vector<double> prob_;
   std::vector<uint32_t> alias_;
 };
+
+//! Stratified draws from a small discrete distribution on {0, 1, …}: a deck of `size` cards
+//! holds each value in proportion to its probability (largest-remainder rounding, so the
+//! mean is exact to within max value / size) and is dealt in random order, reshuffling as it
+//! goes (incremental Fisher–Yates). Each draw has the distribution's marginal; every `size`
+//! consecutive draws hold each value exactly its number of times, so totals over many draws
+//! vary far less than with independent draws.
+class Deck {
+ public:
+  Deck() = default;
+  Deck(const std::vector<double>& pmf, int size) {
+    std::vector<int> counts(pmf.size());
+    std::vector<std::pair<double, int>> remainders;
+    int total = 0;
+    for (size_t v = 0; v < pmf.size(); ++v) {
+      const double exact = pmf[v] * size;
+      counts[v] = static_cast<int>(exact);
+      total += counts[v];
+      remainders.push_back({-(exact - counts[v]), static_cast<int>(v)});
+    }
+    std::sort(remainders.begin(), remainders.end());  // largest remainder first, then value
+    for (size_t i = 0; total < size && i < remainders.size(); ++i, ++total) {
+      ++counts[remainders[i].second];
+    }
+    for (size_t v = 0; v < counts.size(); ++v) {
+      cards_.insert(cards_.end(), static_cast<size_t>(counts[v]), static_cast<int16_t>(v));
+    }
+  }
+  //! The smallest deck of at least 1000 cards (doubling, at most 2^20) whose mean is within
+  //! 0.1 % of the distribution's.
+  static Deck Fitting(const std::vector<double>& pmf) {
+    double mean = 0;
+    for (size_t v = 0; v < pmf.size(); ++v) mean += static_cast<double>(v) * pmf[v];
+    int size = 1000;
+    Deck deck(pmf, size);
+    while (size < (1 << 20) && std::fabs(deck.Mean() - mean) > 1e-3 * mean) {
+      size *= 2;
+      deck = Deck(pmf, size);
+    }
+    return deck;
+  }
+  double Mean() const {
+    double sum = 0;
+    for (int16_t c : cards_) sum += c;
+    return cards_.empty() ? 0 : sum / static_cast<double>(cards_.size());
+  }
+  int Draw(Rng& rng) {
+    if (next_ == cards_.size()) next_ = 0;
+    const size_t j = next_ + rng.Below(cards_.size() - next_);
+    std::swap(cards_[next_], cards_[j]);
+    return cards_[next_++];
+  }
+
+ private:
+  std::vector<int16_t> cards_;
+  size_t next_ = 0;
+};
+
+//! P(k) of Binomial(n, p) for k = 0…n.
+inline std::vector<double> BinomialPmf(int n, double p) {
+  std::vector<double> pmf(static_cast<size_t>(n) + 1);
+  for (int k = 0; k <= n; ++k) {
+    double c = 1;
+    for (int i = 0; i < k; ++i) c = c * (n - i) / (i + 1);
+    pmf[k] = c * std::pow(p, k) * std::pow(1 - p, n - k);
+  }
+  return pmf;
+}
+
+//! P(k) of a geometric distribution on {0, 1, …} with P(k) ∝ q^k, the tail above `cap`
+//! folded into `cap`.
+inline std::vector<double> CappedGeometricPmf(double q, int cap) {
+  std::vector<double> pmf(static_cast<size_t>(cap) + 1);
+  double p_k = 1 - q;
+  for (int k = 0; k < cap; ++k, p_k *= q) pmf[k] = p_k;
+  pmf[cap] = std::pow(q, cap);
+  return pmf;
+}
 
 //! Index of the first cumulative weight > u·total (u in [0, 1)), by binary search.
 inline int PickCumulative(const double* cumulative, int n, double u) {

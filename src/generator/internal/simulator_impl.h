@@ -1,7 +1,8 @@
 #pragma once
 
-// The simulator's internals, shared by simulator.cpp (event queue, arrivals, warm-up,
-// inventory, ground truth) and session.cpp (a session's plan and its events).
+// The simulator's internals, shared by simulator.cpp (event queue, arrivals, warm-up),
+// session.cpp (a session's plan and its events) and inventory.cpp (stock, restocks,
+// stocktakes, ground-truth labels).
 
 #include <array>
 #include <cstdint>
@@ -20,9 +21,16 @@ namespace gm::generator {
 namespace internal {
 
 inline constexpr Micros kMs = kMicrosPerMilli;
-inline constexpr int kViewedCapacity = 8;  // the most recent views a session remembers
-inline constexpr int kCartCapacity = 8;    // ≥ 1 + adds_n: adds go to distinct products
-inline constexpr int kRestockThreshold = 20;
+
+//! The hour of day (0–23) at UTC offset `offset_minutes` of time t.
+inline int LocalHour(Micros t, int32_t offset_minutes) {
+  const Micros local = t + offset_minutes * kMicrosPerMinute;
+  const Micros in_day = ((local % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay;
+  return static_cast<int>(in_day / kMicrosPerHour);
+}
+inline constexpr int kViewedCapacity = 8;     // the most recent views a session remembers
+inline constexpr int kCartCapacity = 8;       // ≥ 1 + adds_n: adds go to distinct products
+inline constexpr int kRestockThreshold = 20;  // the smallest reorder point
 
 enum class Action : uint8_t {
   kView,
@@ -109,7 +117,7 @@ class Simulator::Impl {
   internal::QueueEntry Pop();  //!< REQUIRES: !queue_.empty()
   void SetRate(double rate);
   void WarmUp(Micros from, Micros to);
-  //! Pauses between session arrivals (Erlang-3) and of a Poisson process, in fractional ms.
+  //! Pauses between session arrivals (Erlang-6) and of a Poisson process, in fractional ms.
   double NextArrivalGap();
   double ExponentialGap(double rate);
   //! Moves an arrival clock (ms since base_) on by gap_ms; returns the whole-ms time.
@@ -119,14 +127,18 @@ class Simulator::Impl {
   //! (-1 when it ended before).
   int64_t StartSession(Micros t, bool burst, bool silent);
   void EndSession(uint32_t slot);
+  int ChooseCountry(Micros t);
+  int64_t PickCustomer(int country);
+  void AppendId(char prefix, uint64_t counter, std::string& out) const;
+
+  // --- inventory.cpp ---
   void ApplyPurchase(const events::Transaction& t);
+  double SalesPerSecond(int32_t product) const;
+  void MaybeRestock(int32_t product);
   void EmitRestock(int32_t product, events::Event& out);
   void EmitStocktake(events::Event& out);
   //! `home` is the customer's home country (the session knows it).
   void ComputeLabel(const events::Transaction& t, int64_t user, int home, Label* label);
-  int ChooseCountry(Micros t);
-  int64_t PickCustomer(int country);
-  void AppendId(char prefix, uint64_t counter, std::string& out) const;
 
   // --- session.cpp ---
   void PlanSession(internal::Session& s, Micros t);
@@ -155,6 +167,11 @@ class Simulator::Impl {
   const Customers& customers_;
   const SimulatorSchedule schedule_;
   internal::BehaviourModel model_;
+  // A session's plan is drawn from decks (stratified sampling, see Deck): the distributions
+  // of the model, with per-minute totals that stay close to their means.
+  struct PlanDecks {
+    internal::Deck views, buys, cart, adds, updates, removes, checkout;
+  } decks_;
   internal::Rng rng_;
   std::string run_tag_;
 
@@ -176,9 +193,12 @@ class Simulator::Impl {
   uint64_t transaction_counter_ = 0;
   uint64_t event_counter_ = 0;
 
-  // Inventory: simulated stock and whether a restock is on its way.
+  // Inventory: simulated stock, when the restock on its way arrives (0: none), and the
+  // demand since the last restock.
   std::vector<int32_t> stock_;
-  std::vector<uint8_t> restock_pending_;
+  std::vector<Micros> restock_due_;
+  std::vector<int32_t> sold_since_restock_;
+  std::vector<Micros> restocked_at_;
   std::vector<int32_t> expensive_;  // products ≥ 1000.00, for high-value anomalies
 
   // Sampling tables: categories by local hour; products by popularity within a category
