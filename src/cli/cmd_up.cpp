@@ -50,11 +50,12 @@ int RunUp(const CliContext& ctx, const UpFlags& flags) {
   TopicRateReporter reporter(*source, config.up.report_interval, clock, Logger("consumer"));
   reporter.Start();
 
-  log->info("globalmart up: generator ({} profile, {} events/s, {} customers) → memory bus "
-            "({} partitions per topic) → consumer; logs in {}/globalmart.log; Ctrl-C stops",
-            GeneratorProfileName(config.generator.profile),
-            config.generator.rate == 0 ? std::string("max") : fmt::format("{}", config.generator.rate),
-            config.generator.customers, config.bus.partitions, config.log.dir);
+  log->info(
+      "globalmart up: generator ({} profile, {} events/s, {} customers) → memory bus "
+      "({} partitions per topic) → consumer; logs in {}/globalmart.log; Ctrl-C stops",
+      GeneratorProfileName(config.generator.profile),
+      config.generator.rate == 0 ? std::string("max") : fmt::format("{}", config.generator.rate),
+      config.generator.customers, config.bus.partitions, config.log.dir);
 
   std::atomic<bool> stop_generator{false};
   Result<generator::GeneratorStats> generated = Internal("generator did not run");

@@ -30,9 +30,10 @@ int ReportFailure(const Status& s) {
 
 void AddStoreFlags(CLI::App* cmd, FlagOverrides& flags, bool with_url) {
   if (with_url) {
-    flags.Add(*cmd, "--pg", "store.url",
-              "URL of an existing PostgreSQL server, e.g. postgresql://user:pw@host/db "
-              "(default: the embedded cluster; env GLOBALMART_PG_URL)")
+    flags
+        .Add(*cmd, "--pg", "store.url",
+             "URL of an existing PostgreSQL server, e.g. postgresql://user:pw@host/db "
+             "(default: the embedded cluster; env GLOBALMART_PG_URL)")
         ->type_name("URL");
   }
   flags.Add(*cmd, "--data-dir", "store.data_dir",

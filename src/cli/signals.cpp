@@ -1,8 +1,9 @@
 #include "cli/signals.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace gm::cli {
 namespace {

@@ -20,15 +20,18 @@ TopicRateReporter::~TopicRateReporter() {
   if (thread_.joinable()) Stop();
 }
 
-void TopicRateReporter::Start() { thread_ = std::thread([this] { Run(); }); }
+void TopicRateReporter::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void TopicRateReporter::Stop() {
   stopping_.store(true);
   if (thread_.joinable()) thread_.join();
   TopicCounts t = totals();
-  log_->info("consumed {} events in total: transactions {} | product_views {} | cart_events {} "
-             "| inventory_updates {} | invalid {}",
-             t.Total(), t.valid[0], t.valid[1], t.valid[2], t.valid[3], t.invalid);
+  log_->info(
+      "consumed {} events in total: transactions {} | product_views {} | cart_events {} "
+      "| inventory_updates {} | invalid {}",
+      t.Total(), t.valid[0], t.valid[1], t.valid[2], t.valid[3], t.invalid);
 }
 
 TopicCounts TopicRateReporter::totals() const {
@@ -81,7 +84,8 @@ void TopicRateReporter::Report(const TopicCounts& now, const TopicCounts& before
                                Micros elapsed) const {
   double seconds = static_cast<double>(elapsed) / kMicrosPerSecond;
   auto rate = [&](uint64_t a, uint64_t b) { return static_cast<double>(a - b) / seconds; };
-  std::string line = fmt::format("rates over the last {} (events/s):", FormatDuration(elapsed / kMicrosPerSecond * kMicrosPerSecond));
+  std::string line = fmt::format("rates over the last {} (events/s):",
+                                 FormatDuration(elapsed / kMicrosPerSecond * kMicrosPerSecond));
   for (events::Topic t : events::kAllTopics) {
     int i = static_cast<int>(t);
     line += fmt::format(" {} {:.1f} |", events::TopicName(t), rate(now.valid[i], before.valid[i]));

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <thread>
-
-#include <spdlog/logger.h>
 
 #include "bus/bus.h"
 #include "common/time.h"

@@ -1,10 +1,11 @@
 #include "common/config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <functional>
-#include <toml++/toml.h>
 
 extern char** environ;
 
@@ -140,10 +141,9 @@ Property RateProperty(std::string key, std::string description, double& (*field)
 const std::vector<Property>& Properties() {
   static const std::vector<Property> kProperties = [] {
     std::vector<Property> ps;
-    ps.push_back(StringProperty(
-        "log.level", "Lowest level written to the console and log files.",
-        +[](Config& c) -> std::string& { return c.log.level; },
-        {"trace", "debug", "info", "warn", "error"}));
+    ps.push_back(StringProperty("log.level", "Lowest level written to the console and log files.",
+                                +[](Config& c) -> std::string& { return c.log.level; },
+                                {"trace", "debug", "info", "warn", "error"}));
     ps.push_back(StringProperty(
         "log.dir", "Folder for the rotating log files of long-running commands.",
         +[](Config& c) -> std::string& { return c.log.dir; }));
@@ -182,12 +182,17 @@ const std::vector<Property>& Properties() {
           "original system's 100 transactions + 300 views + 100 cart events per second).";
       p.quote = true;
       p.set = [](Config& c, std::string_view v) -> Status {
-        if (v == "realistic") c.generator.profile = GeneratorProfile::kRealistic;
-        else if (v == "seed") c.generator.profile = GeneratorProfile::kSeed;
-        else return BadValue("generator.profile", v, "expected one of realistic|seed");
+        if (v == "realistic")
+          c.generator.profile = GeneratorProfile::kRealistic;
+        else if (v == "seed")
+          c.generator.profile = GeneratorProfile::kSeed;
+        else
+          return BadValue("generator.profile", v, "expected one of realistic|seed");
         return Status::Ok();
       };
-      p.get = [](const Config& c) { return std::string(GeneratorProfileName(c.generator.profile)); };
+      p.get = [](const Config& c) {
+        return std::string(GeneratorProfileName(c.generator.profile));
+      };
       ps.push_back(std::move(p));
     }
     ps.push_back(RateProperty(
@@ -267,11 +272,13 @@ const std::vector<Property>& Properties() {
         "the embedded cluster under store.data_dir. Also GLOBALMART_PG_URL.",
         +[](Config& c) -> std::string& { return c.store.url; }));
     ps.push_back(StringProperty(
-        "store.data_dir", "Data directory of the embedded PostgreSQL cluster (created on first use).",
+        "store.data_dir",
+        "Data directory of the embedded PostgreSQL cluster (created on first use).",
         +[](Config& c) -> std::string& { return c.store.data_dir; }));
     ps.push_back(IntProperty<int32_t>(
-        "store.port", "Loopback TCP port of the embedded cluster; the next free one is used when busy.",
-        "", +[](Config& c) -> int32_t& { return c.store.port; }, 1, 65535));
+        "store.port",
+        "Loopback TCP port of the embedded cluster; the next free one is used when busy.", "",
+        +[](Config& c) -> int32_t& { return c.store.port; }, 1, 65535));
     ps.push_back(IntProperty<int32_t>(
         "store.pool_size", "Database connections per process.", "connections",
         +[](Config& c) -> int32_t& { return c.store.pool_size; }, 1, 256));
@@ -463,7 +470,8 @@ Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
 std::string RenderConfig(const LoadedConfig& loaded) {
   static constexpr std::string_view kOriginNames[] = {"default", "file", "env", "flag"};
   std::string out = "# effective configuration";
-  out += loaded.file_used.empty() ? " (no config file read)\n" : " (file: " + loaded.file_used + ")\n";
+  out +=
+      loaded.file_used.empty() ? " (no config file read)\n" : " (file: " + loaded.file_used + ")\n";
   std::string section;
   for (const Property& p : Properties()) {
     std::string sec = p.key.substr(0, p.key.find('.'));

@@ -19,21 +19,21 @@ namespace gm {
 
 //! [log] Console and file logging.
 struct LogConfig {
-  std::string level = "info";    //!< trace|debug|info|warn|error
+  std::string level = "info";     //!< trace|debug|info|warn|error
   std::string dir = "./var/log";  //!< rotating log files of long-running commands
 };
 
 //! [bus] The event bus, whichever kind.
 struct BusConfig {
-  int32_t partitions = 6;             //!< partitions per topic (memory queues; Kafka topics created)
+  int32_t partitions = 6;           //!< partitions per topic (memory queues; Kafka topics created)
   int32_t memory_capacity = 8'192;  //!< messages buffered per memory partition before Send blocks
 };
 
 //! [kafka] The Kafka bus (distributed mode).
 struct KafkaConfig {
-  std::string brokers = "127.0.0.1:9092";   //!< bootstrap servers, comma-separated
-  std::string topic_prefix;                 //!< prepended to every topic name
-  std::string group_id = "globalmart-stream";  //!< consumer group of `stream` processes
+  std::string brokers = "127.0.0.1:9092";          //!< bootstrap servers, comma-separated
+  std::string topic_prefix;                        //!< prepended to every topic name
+  std::string group_id = "globalmart-stream";      //!< consumer group of `stream` processes
   Micros connect_timeout = 30 * kMicrosPerSecond;  //!< give up reaching the cluster after this
   Micros create_timeout = 10 * kMicrosPerSecond;   //!< give up creating missing topics after this
   //! Any librdkafka property (docs: CONFIGURATION.md), e.g. security.protocol, sasl.*.
@@ -45,16 +45,16 @@ enum class GeneratorProfile { kRealistic, kSeed };
 //! [generator] The synthetic shop.
 struct GeneratorConfig {
   GeneratorProfile profile = GeneratorProfile::kRealistic;
-  double rate = 500;            //!< events per second of event time, paced; 0 = "max" (unpaced)
-  double max_event_rate = 500;  //!< event-time density of an unpaced (`--rate max`) run
-  uint64_t seed = 1;            //!< same seed + flags + start → byte-identical output
+  double rate = 500;              //!< events per second of event time, paced; 0 = "max" (unpaced)
+  double max_event_rate = 500;    //!< event-time density of an unpaced (`--rate max`) run
+  uint64_t seed = 1;              //!< same seed + flags + start → byte-identical output
   int64_t customers = 1'000'000;  //!< customer population (derived lazily from the index)
   int64_t products = 250'000;     //!< catalog size (in 100 categories)
-  int64_t count = 0;            //!< stop after this many live events; 0 = no limit
-  Micros duration = 0;          //!< stop after this much event time; 0 = no limit
-  std::optional<Micros> start;  //!< event times begin here; nullopt = now
-  double anomaly_rate = 0.01;   //!< fraction of transactions that are injected anomalies
-  Micros backfill = 0;          //!< history before start, emitted first at full speed
+  int64_t count = 0;              //!< stop after this many live events; 0 = no limit
+  Micros duration = 0;            //!< stop after this much event time; 0 = no limit
+  std::optional<Micros> start;    //!< event times begin here; nullopt = now
+  double anomaly_rate = 0.01;     //!< fraction of transactions that are injected anomalies
+  Micros backfill = 0;            //!< history before start, emitted first at full speed
   int64_t backfill_per_day = 200'000;  //!< events per day of backfill
 };
 
@@ -62,8 +62,8 @@ struct GeneratorConfig {
 struct StoreConfig {
   std::string url;  //!< existing server; empty = embedded cluster (env alias GLOBALMART_PG_URL)
   std::string data_dir = "./var/pg";  //!< embedded cluster's data directory
-  int32_t port = 5433;    //!< embedded cluster's loopback port; next free one if busy
-  int32_t pool_size = 8;  //!< connections per process
+  int32_t port = 5433;                //!< embedded cluster's loopback port; next free one if busy
+  int32_t pool_size = 8;              //!< connections per process
   Micros connect_timeout = 30 * kMicrosPerSecond;  //!< keep retrying the server this long
 };
 

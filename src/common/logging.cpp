@@ -1,17 +1,17 @@
 #include "common/logging.h"
 
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
 #include <filesystem>
 #include <mutex>
 #include <vector>
-
-#include <spdlog/sinks/rotating_file_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace gm {
 namespace {
 
 std::mutex g_mutex;
-std::vector<spdlog::sink_ptr> g_sinks;  // guarded by g_mutex
+std::vector<spdlog::sink_ptr> g_sinks;                    // guarded by g_mutex
 spdlog::level::level_enum g_level = spdlog::level::info;  // guarded by g_mutex
 
 std::vector<spdlog::sink_ptr>& SinksLocked() {
@@ -21,7 +21,8 @@ std::vector<spdlog::sink_ptr>& SinksLocked() {
 
 }  // namespace
 
-Status InitLogging(std::string_view level, const std::string& log_dir, const std::string& log_file) {
+Status InitLogging(std::string_view level, const std::string& log_dir,
+                   const std::string& log_file) {
   spdlog::level::level_enum lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") {
     return InvalidArgument("unknown log level '" + std::string(level) + "'");
@@ -32,8 +33,8 @@ Status InitLogging(std::string_view level, const std::string& log_dir, const std
     std::error_code ec;
     std::filesystem::create_directories(log_dir, ec);
     if (ec) return Unavailable("cannot create log folder '" + log_dir + "': " + ec.message());
-    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        log_dir + "/" + log_file, 10 * 1024 * 1024, 5));
+    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(log_dir + "/" + log_file,
+                                                                           10 * 1024 * 1024, 5));
   }
   std::lock_guard lock(g_mutex);
   g_sinks = std::move(sinks);

@@ -162,22 +162,31 @@ Result<Micros> ParseDuration(std::string_view text) {
   size_t i = 0;
   Micros value = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    if (value > (int64_t{1} << 40)) return InvalidArgument("duration too large: '" + std::string(text) + "'");
+    if (value > (int64_t{1} << 40))
+      return InvalidArgument("duration too large: '" + std::string(text) + "'");
     value = value * 10 + (text[i] - '0');
     ++i;
   }
   std::string_view unit = text.substr(i);
   Micros scale = 0;
-  if (i == 0) scale = 0;
-  else if (unit == "us") scale = 1;
-  else if (unit == "ms") scale = kMicrosPerMilli;
-  else if (unit == "s") scale = kMicrosPerSecond;
-  else if (unit == "m" || unit == "min") scale = kMicrosPerMinute;
-  else if (unit == "h") scale = kMicrosPerHour;
-  else if (unit == "d") scale = kMicrosPerDay;
+  if (i == 0)
+    scale = 0;
+  else if (unit == "us")
+    scale = 1;
+  else if (unit == "ms")
+    scale = kMicrosPerMilli;
+  else if (unit == "s")
+    scale = kMicrosPerSecond;
+  else if (unit == "m" || unit == "min")
+    scale = kMicrosPerMinute;
+  else if (unit == "h")
+    scale = kMicrosPerHour;
+  else if (unit == "d")
+    scale = kMicrosPerDay;
   if (scale == 0) {
-    return InvalidArgument("'" + std::string(text) +
-                           "' is not a duration (use a number and a unit: 250ms, 10s, 5m, 2h, 30d)");
+    return InvalidArgument(
+        "'" + std::string(text) +
+        "' is not a duration (use a number and a unit: 250ms, 10s, 5m, 2h, 30d)");
   }
   return value * scale;
 }
@@ -187,8 +196,10 @@ std::string FormatDuration(Micros d) {
     Micros scale;
     const char* name;
   };
-  static constexpr Unit kUnits[] = {{kMicrosPerDay, "d"}, {kMicrosPerHour, "h"},
-                                    {kMicrosPerMinute, "m"}, {kMicrosPerSecond, "s"},
+  static constexpr Unit kUnits[] = {{kMicrosPerDay, "d"},
+                                    {kMicrosPerHour, "h"},
+                                    {kMicrosPerMinute, "m"},
+                                    {kMicrosPerSecond, "s"},
                                     {kMicrosPerMilli, "ms"}};
   if (d == 0) return "0";
   for (const Unit& u : kUnits) {

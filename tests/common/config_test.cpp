@@ -1,11 +1,10 @@
 #include "common/config.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace gm {
 namespace {
@@ -42,18 +41,18 @@ TEST_F(ConfigTest, DefaultsWhenNothingIsGiven) {
 
 TEST_F(ConfigTest, PrecedenceIsFlagOverEnvOverFileOverDefault) {
   ConfigSources sources;
-  sources.file = WriteFile(
-      "[generator]\nrate = 100\nseed = 7\ncustomers = 1_000\n[bus]\npartitions = 3\n");
+  sources.file =
+      WriteFile("[generator]\nrate = 100\nseed = 7\ncustomers = 1_000\n[bus]\npartitions = 3\n");
   sources.environment = {"GLOBALMART_GENERATOR_RATE=200", "GLOBALMART_GENERATOR_SEED=8",
                          "PATH=/usr/bin"};
   sources.flags = {{"generator.rate", "300"}};
   Result<LoadedConfig> loaded = LoadConfig(sources);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   const Config& c = loaded->config;
-  EXPECT_EQ(c.generator.rate, 300);      // flag
-  EXPECT_EQ(c.generator.seed, 8u);       // env
-  EXPECT_EQ(c.generator.customers, 1000);  // file
-  EXPECT_EQ(c.bus.partitions, 3);        // file
+  EXPECT_EQ(c.generator.rate, 300);              // flag
+  EXPECT_EQ(c.generator.seed, 8u);               // env
+  EXPECT_EQ(c.generator.customers, 1000);        // file
+  EXPECT_EQ(c.bus.partitions, 3);                // file
   EXPECT_EQ(c.kafka.brokers, "127.0.0.1:9092");  // default
   EXPECT_EQ(loaded->origins.at("generator.rate"), ConfigOrigin::kFlag);
   EXPECT_EQ(loaded->origins.at("generator.seed"), ConfigOrigin::kEnv);

@@ -12,10 +12,10 @@ TEST(ParseTimestampTest, AcceptsEveryVariantOfTheContract) {
     const char* text;
     Micros expected;
   } cases[] = {
-      {"2024-01-15T10:30:00", k2024Jan15_103000},             // naive = UTC (Python isoformat)
+      {"2024-01-15T10:30:00", k2024Jan15_103000},  // naive = UTC (Python isoformat)
       {"2024-01-15T10:30:00Z", k2024Jan15_103000},
-      {"2024-01-15 10:30:00", k2024Jan15_103000},             // space separator
-      {"2024-01-15T10:30", k2024Jan15_103000},                // no seconds
+      {"2024-01-15 10:30:00", k2024Jan15_103000},  // space separator
+      {"2024-01-15T10:30", k2024Jan15_103000},     // no seconds
       {"2024-01-15T12:30:00+02:00", k2024Jan15_103000},
       {"2024-01-15T05:30:00-0500", k2024Jan15_103000},
       {"2024-01-15T11:30:00+01", k2024Jan15_103000},
