@@ -67,8 +67,7 @@ int RunDevBroker(const CliContext& ctx, const DevBrokerOptions& options) {
   if (!loaded) return kExitUsage;
   const Config& config = loaded->config;
   if (Status s = InitLogging(config.log.level, config.log.dir, ""); !s.ok()) {
-    std::cerr << "globalmart: " << s.message() << "\n";
-    return kExitUsage;
+    return ReportFailure(s);
   }
 
   std::vector<std::string> topics;
@@ -79,8 +78,7 @@ int RunDevBroker(const CliContext& ctx, const DevBrokerOptions& options) {
   Result<std::unique_ptr<bus::DevBroker>> broker =
       bus::DevBroker::Start(options.brokers, topics, config.bus.partitions);
   if (!broker.ok()) {
-    std::cerr << "globalmart: " << broker.status().message() << "\n";
-    return kExitFailure;
+    return ReportFailure(broker.status());
   }
   const std::string& bootstrap = (*broker)->bootstrap_servers();
   const std::string first = bootstrap.substr(0, bootstrap.find(','));

@@ -87,8 +87,7 @@ int RunGenerate(const CliContext& ctx, const GenerateFlags& flags) {
     return kExitUsage;
   }
   if (Status s = InitLogging(config.log.level, config.log.dir, ""); !s.ok()) {
-    std::cerr << "globalmart: " << s.message() << "\n";
-    return s.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+    return ReportFailure(s);
   }
 
   Result<std::unique_ptr<bus::Sink>> sink = bus::OpenSinkBySpec(flags.to, config);

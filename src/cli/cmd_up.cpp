@@ -35,8 +35,7 @@ int RunUp(const CliContext& ctx, const UpFlags& flags) {
     run_for = *d;
   }
   if (Status s = InitLogging(config.log.level, config.log.dir, "globalmart.log"); !s.ok()) {
-    std::cerr << "globalmart: " << s.message() << "\n";
-    return kExitFailure;
+    return ReportFailure(s);
   }
   auto log = Logger("up");
   const std::atomic<bool>& signalled = InstallStopSignals();

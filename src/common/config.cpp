@@ -389,14 +389,6 @@ std::vector<std::string> ProcessEnvironment() {
   return out;
 }
 
-Status SetConfigValue(Config& config, std::string_view key, std::string_view value) {
-  LoadedConfig loaded;
-  loaded.config = config;
-  Status s = Apply(loaded, key, value, ConfigOrigin::kFlag, "flag");
-  if (s.ok()) config = std::move(loaded.config);
-  return s;
-}
-
 Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
   LoadedConfig loaded;
   for (const Property& p : Properties()) loaded.origins[p.key] = ConfigOrigin::kDefault;

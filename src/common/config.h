@@ -119,9 +119,6 @@ std::string RedactUrl(std::string_view url);
 //! The environment variable for a key: generator.rate → GLOBALMART_GENERATOR_RATE.
 std::string EnvVarForKey(std::string_view key);
 
-//! Parses one property value (as a flag or env var would give it) into `config`.
-Status SetConfigValue(Config& config, std::string_view key, std::string_view value);
-
 std::string_view GeneratorProfileName(GeneratorProfile profile);
 
 }  // namespace gm
