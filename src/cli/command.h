@@ -64,6 +64,7 @@ void RegisterCatalogCommand(CLI::App& app, CliContext& ctx);
 void RegisterCatalogLoadCommand(CLI::App* catalog_cmd, CliContext& ctx);
 void RegisterGenerateCommand(CLI::App& app, CliContext& ctx);
 void RegisterDevBrokerCommand(CLI::App& app, CliContext& ctx);
+void RegisterStreamCommand(CLI::App& app, CliContext& ctx);
 void RegisterUpCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace gm::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   RegisterCatalogCommand(app, ctx);
   RegisterGenerateCommand(app, ctx);
   RegisterDevBrokerCommand(app, ctx);
+  RegisterStreamCommand(app, ctx);
   RegisterUpCommand(app, ctx);
 
   try {

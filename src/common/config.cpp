@@ -288,6 +288,89 @@ const std::vector<Property>& Properties() {
         +[](Config& c) -> Micros& { return c.store.connect_timeout; }, kMicrosPerSecond,
         kMicrosPerDay));
     ps.push_back(DurationProperty(
+        "stream.allowed_lateness",
+        "An event older than the newest one seen in its partition minus this is late.",
+        +[](Config& c) -> Micros& { return c.stream.allowed_lateness; }, 0, kMicrosPerDay));
+    ps.push_back(DurationProperty(
+        "stream.idle_timeout",
+        "A partition at its end and quiet this long stops holding back the watermark (live "
+        "modes).",
+        +[](Config& c) -> Micros& { return c.stream.idle_timeout; }, 100 * kMicrosPerMilli,
+        kMicrosPerDay));
+    ps.push_back(DurationProperty(
+        "stream.window_size", "Length of the sales_metrics windows.",
+        +[](Config& c) -> Micros& { return c.stream.window_size; }, kMicrosPerSecond,
+        kMicrosPerDay));
+    ps.push_back(DurationProperty(
+        "stream.window_slide",
+        "Spacing of the sales_metrics window starts (equal to window_size: tumbling).",
+        +[](Config& c) -> Micros& { return c.stream.window_slide; }, kMicrosPerSecond,
+        kMicrosPerDay));
+    ps.push_back(DurationProperty(
+        "stream.checkpoint_interval",
+        "How often outputs, source offsets and state are committed together (live upserts).",
+        +[](Config& c) -> Micros& { return c.stream.checkpoint_interval; },
+        100 * kMicrosPerMilli, kMicrosPerHour));
+    ps.push_back(DurationProperty(
+        "stream.dedup_horizon", "A transaction_id or event_id seen again within this is dropped.",
+        +[](Config& c) -> Micros& { return c.stream.dedup_horizon; }, 0, kMicrosPerDay));
+    ps.push_back(IntProperty<int32_t>(
+        "stream.workers", "Processing threads of a stream process; 0 = one per core.", "threads",
+        +[](Config& c) -> int32_t& { return c.stream.workers; }, 0, 256));
+    {
+      Property p;
+      p.key = "stream.high_value";
+      p.description = "A transaction whose line items total more than this fires high_value.";
+      p.unit = "currency";
+      p.set = [](Config& c, std::string_view v) -> Status {
+        Cents cents = 0;
+        if (!ParseCents(v, &cents) || cents < 0) {
+          return BadValue("stream.high_value", v, "expected a non-negative amount like 5000.00");
+        }
+        c.stream.high_value = cents;
+        return Status::Ok();
+      };
+      p.get = [](const Config& c) { return FormatCents(c.stream.high_value); };
+      ps.push_back(std::move(p));
+    }
+    ps.push_back(IntProperty<int32_t>(
+        "stream.unusual_quantity", "A line quantity above this fires unusual_quantity.", "units",
+        +[](Config& c) -> int32_t& { return c.stream.unusual_quantity; }, 1, 1'000'000));
+    ps.push_back(IntProperty<int32_t>(
+        "stream.velocity_count",
+        "The Nth or later transaction of one user within velocity_window fires velocity.",
+        "transactions", +[](Config& c) -> int32_t& { return c.stream.velocity_count; }, 2, 10'000));
+    ps.push_back(DurationProperty(
+        "stream.velocity_window", "The window of the velocity rule.",
+        +[](Config& c) -> Micros& { return c.stream.velocity_window; }, kMicrosPerSecond,
+        kMicrosPerDay));
+    {
+      Property p;
+      p.key = "stream.statistical_z";
+      p.description =
+          "How many standard deviations of log(amount) from the user's or category's baseline "
+          "make a transaction a statistical anomaly.";
+      p.unit = "sigma";
+      p.set = [](Config& c, std::string_view v) -> Status {
+        std::optional<double> d = ParseDouble(v);
+        if (!d || *d < 1 || *d > 100) {
+          return BadValue("stream.statistical_z", v, "expected a number between 1 and 100");
+        }
+        c.stream.statistical_z = *d;
+        return Status::Ok();
+      };
+      p.get = [](const Config& c) { return FormatDouble(c.stream.statistical_z); };
+      ps.push_back(std::move(p));
+    }
+    ps.push_back(DurationProperty(
+        "stream.baseline_ttl",
+        "A user's amount baseline is forgotten after this much event time without purchases.",
+        +[](Config& c) -> Micros& { return c.stream.baseline_ttl; }, kMicrosPerMinute,
+        3650 * kMicrosPerDay));
+    ps.push_back(IntProperty<int32_t>(
+        "stream.dead_letter_max_bytes", "Raw bytes kept per dead_letter_events row.", "bytes",
+        +[](Config& c) -> int32_t& { return c.stream.dead_letter_max_bytes; }, 0, 100 << 20));
+    ps.push_back(DurationProperty(
         "up.report_interval", "How often `up` prints per-topic event rates.",
         +[](Config& c) -> Micros& { return c.up.report_interval; }, 100 * kMicrosPerMilli,
         kMicrosPerDay));

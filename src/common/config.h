@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/money.h"
 #include "common/status.h"
 #include "common/time.h"
 
@@ -67,6 +68,32 @@ struct StoreConfig {
   Micros connect_timeout = 30 * kMicrosPerSecond;  //!< keep retrying the server this long
 };
 
+//! [stream] The stream engine and its processors (DESIGN.md §6).
+struct StreamConfig {
+  //! An event is late when its time is below the highest time seen before it in its
+  //! source partition minus this; that bound is the partition's watermark.
+  Micros allowed_lateness = 5 * kMicrosPerSecond;
+  //! A source partition at its end and quiet this long stops holding back the watermark
+  //! (live modes only; file mode is deterministic and closes everything at EOF).
+  Micros idle_timeout = 10 * kMicrosPerSecond;
+  Micros window_size = 60 * kMicrosPerSecond;   //!< sales_metrics window length
+  Micros window_slide = 30 * kMicrosPerSecond;  //!< sales_metrics window start spacing
+  //! How often outputs, offsets and state are committed in one transaction (open windows
+  //! are upserted live at this pace).
+  Micros checkpoint_interval = 1 * kMicrosPerSecond;
+  Micros dedup_horizon = 10 * kMicrosPerMinute;  //!< a repeated id within this is dropped
+  int32_t workers = 0;  //!< processing threads; 0 = one per core
+  //! Anomaly rules (each firing means score ≥ 0.8).
+  Cents high_value = 500'000;         //!< a line-items total above this fires high_value
+  int32_t unusual_quantity = 10;      //!< a line quantity above this fires unusual_quantity
+  int32_t velocity_count = 6;         //!< the Nth transaction of a user within the window...
+  Micros velocity_window = 60 * kMicrosPerSecond;  //!< ...fires velocity
+  double statistical_z = 3.0;  //!< |z| of log(amount) vs a baseline that scores ≥ 0.5
+  //! A user's amount baseline is forgotten after this much event time without purchases.
+  Micros baseline_ttl = 7 * kMicrosPerDay;
+  int32_t dead_letter_max_bytes = 64 * 1024;  //!< raw bytes kept per dead letter
+};
+
 //! [up] The all-in-one command.
 struct UpConfig {
   Micros report_interval = 10 * kMicrosPerSecond;  //!< how often per-topic rates are printed
@@ -78,6 +105,7 @@ struct Config {
   KafkaConfig kafka;
   GeneratorConfig generator;
   StoreConfig store;
+  StreamConfig stream;
   UpConfig up;
 };
 

@@ -18,6 +18,8 @@ enum class ErrorCode {
   kTimeout,
   kResourceExhausted,  //!< a bound was hit (queue full, message too large)
   kInternal,
+  //! Fenced: another owner took over (a newer consumer-group generation committed).
+  kAborted,
 };
 
 std::string_view ErrorCodeName(ErrorCode code);
@@ -50,6 +52,9 @@ inline Status Unavailable(std::string message) {
 }
 inline Status Internal(std::string message) {
   return Status(ErrorCode::kInternal, std::move(message));
+}
+inline Status Aborted(std::string message) {
+  return Status(ErrorCode::kAborted, std::move(message));
 }
 
 //! Either a value or a non-ok Status (std::expected arrives with C++23).

@@ -1,0 +1,147 @@
+#pragma once
+
+// Where the stream engine commits its work (DESIGN.md §6 Exactly once): each checkpoint
+// is one transaction holding the outputs produced since the previous one, the source
+// offsets after the last message they include, and the state snapshots of the tasks
+// involved — so a crash at any point resumes from a consistent point and ends in exactly
+// the tables a clean run produces.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "store/copy_rows.h"
+#include "stream/rows.h"
+
+namespace gm::store {
+class ConnectionPool;
+}
+
+namespace gm::stream {
+
+//! The next offset to read in one source partition (a file: its path, partition 0).
+struct SourceOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t next_offset = 0;
+  bool operator==(const SourceOffset&) const = default;
+};
+
+//! The columns of the archive's COPY rows, in order (transactions, transaction_items).
+const std::vector<std::string>& TransactionColumns();
+const std::vector<std::string>& TransactionItemColumns();
+
+//! Everything one checkpoint commits. Reused between checkpoints (Clear keeps capacity).
+struct CheckpointBatch {
+  std::string consumer_group;
+  //! The committer's ownership generation; a commit is refused (Aborted) when any of
+  //! `offsets` or `snapshots` was committed with a higher one (fencing).
+  int64_t generation = 0;
+  std::string owner;  //!< host:pid/member, for people
+
+  std::vector<SourceOffset> offsets;
+  std::map<int32_t, std::string> snapshots;  //!< task → SnapshotWriter bytes
+
+  store::CopyRows transactions{TransactionColumns().size()};
+  store::CopyRows transaction_items{TransactionItemColumns().size()};
+  std::vector<AnomalyRow> anomalies;
+  std::vector<SalesRow> sales;  //!< absolute values: upserted
+  std::vector<DeadLetterRow> dead_letters;
+  std::vector<PartitionMetricsRow> metrics;  //!< added to the stored counts
+
+  //! Empties offsets, snapshots and rows (keeping the buffers' capacity); keeps
+  //! consumer_group, generation and owner.
+  void Clear();
+  //! True when there is nothing to write but offsets/snapshots.
+  bool NoRows() const;
+};
+
+//! What a consumer group committed before, for resuming.
+struct RestoredCheckpoint {
+  std::vector<SourceOffset> offsets;
+  std::map<int32_t, std::string> snapshots;  //!< task → snapshot bytes
+  int64_t max_generation = 0;  //!< the highest generation committed for the group (0: none)
+};
+
+//! Thread-safe: workers commit their own tasks concurrently.
+class CheckpointStore {
+ public:
+  virtual ~CheckpointStore() = default;
+
+  //! Everything `group` committed (offsets of all its source partitions, snapshots of all
+  //! its tasks). Unavailable when the database cannot be reached.
+  virtual Result<RestoredCheckpoint> Load(const std::string& group) = 0;
+
+  //! Commits `batch` atomically: archive rows inserted unless present (idempotent on
+  //! transaction_id / (transaction_id, line_no)), anomalies and dead letters likewise on
+  //! their keys, sales rows upserted with their absolute values, metrics added, offsets
+  //! and snapshots upserted. Aborted (and nothing written) when fenced; Unavailable when
+  //! the database went away (the caller retries the same batch); InvalidArgument when a
+  //! row cannot be stored (a bug: the decoder's rules keep such input out).
+  virtual Status Commit(const CheckpointBatch& batch) = 0;
+};
+
+//! Commits into PostgreSQL through `pool` (sql/0001_core.sql, 0002_stream.sql).
+std::unique_ptr<CheckpointStore> NewPostgresCheckpointStore(store::ConnectionPool& pool);
+
+//! Keeps only the latest offsets and snapshots in memory and counts the rows it is given:
+//! the null store of benchmarks and engine tests. Behaves like the PostgreSQL store where
+//! the engine can tell: offsets and snapshots are kept per consumer group with their
+//! generation and fenced the same way (Aborted, nothing applied); a batch holding a bad
+//! archive row (CopyRows::status) is refused whole (InvalidArgument). Archive rows are only
+//! counted; anomalies and dead letters are kept once per key (the first wins, as ON
+//! CONFLICT DO NOTHING), sales rows with their latest values; metrics are ignored.
+class MemoryCheckpointStore : public CheckpointStore {
+ public:
+  Result<RestoredCheckpoint> Load(const std::string& group) override;
+  Status Commit(const CheckpointBatch& batch) override;
+
+  //! Rows given to successful commits (duplicates included).
+  struct Totals {
+    int64_t commits = 0;
+    int64_t transactions = 0;
+    int64_t transaction_items = 0;
+    int64_t anomalies = 0;
+    int64_t sales_rows = 0;
+    int64_t dead_letters = 0;
+  };
+  Totals totals() const;
+  //! The latest absolute value of every sales row committed, keyed like the table.
+  std::vector<SalesRow> SalesTable() const;
+  //! One row per transaction_id (the first committed), in transaction_id order.
+  std::vector<AnomalyRow> Anomalies() const;
+  //! One row per (topic, partition, offset) (the first committed), in that order.
+  std::vector<DeadLetterRow> DeadLetters() const;
+
+ private:
+  // What one consumer group committed, each entry with the generation that wrote it.
+  struct GroupState {
+    struct Offset {
+      int64_t next_offset = 0;
+      int64_t generation = 0;
+    };
+    struct Snapshot {
+      std::string bytes;
+      int64_t generation = 0;
+    };
+    std::map<std::pair<std::string, int32_t>, Offset> offsets;  // (topic, partition)
+    std::map<int32_t, Snapshot> snapshots;                      // task
+  };
+
+  mutable std::mutex mu_;
+  std::map<std::string, GroupState> groups_;  // guarded by mu_
+  Totals totals_;                             // guarded by mu_
+  // guarded by mu_
+  std::map<std::tuple<Micros, Micros, std::string, std::string, int32_t>, SalesRow> sales_;
+  std::map<std::string, AnomalyRow> anomalies_;  // guarded by mu_
+  std::map<std::tuple<std::string, int32_t, int64_t>, DeadLetterRow>
+      dead_letters_;  // guarded by mu_
+};
+
+}  // namespace gm::stream

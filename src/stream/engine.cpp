@@ -1,0 +1,132 @@
+#include "stream/engine.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "bus/file_bus.h"
+#include "bus/sink_spec.h"
+#include "common/logging.h"
+#include "stream/internal/worker.h"
+
+namespace gm::stream {
+
+using internal::Routing;
+using internal::Worker;
+using internal::WorkerContext;
+
+struct Engine::Shared {
+  EngineOptions options;
+  CheckpointStore& store;
+  const CatalogLookup& catalog;
+  WorkerContext ctx;
+  RestoredCheckpoint restored;
+
+  Shared(EngineOptions o, CheckpointStore& s, const CatalogLookup& c)
+      : options(std::move(o)), store(s), catalog(c) {}
+
+  // Loads the group's last checkpoint and takes the next ownership generation.
+  Status Prepare() {
+    Result<RestoredCheckpoint> r = store.Load(options.consumer_group);
+    if (!r.ok()) return r.status();
+    restored = std::move(r).value();
+    ctx.config = &options.config;
+    ctx.catalog = &catalog;
+    ctx.store = &store;
+    ctx.clock = options.clock != nullptr ? options.clock : &SystemClock::Instance();
+    ctx.consumer_group = options.consumer_group;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    ctx.owner = std::string(host) + ":" + std::to_string(::getpid());
+    ctx.generation = restored.max_generation + 1;
+    ctx.tasks = options.tasks;
+    ctx.restored = &restored;
+    ctx.on_checkpoint = [this] {
+      if (options.on_checkpoint) options.on_checkpoint(Stats());
+    };
+    return Status::Ok();
+  }
+
+  EngineStats Stats() const {
+    EngineStats s;
+    s.received = ctx.received;
+    s.valid = ctx.valid;
+    s.invalid = ctx.invalid;
+    s.late = ctx.late;
+    s.duplicate = ctx.duplicate;
+    s.transactions = ctx.transactions;
+    s.anomalies = ctx.anomalies;
+    s.checkpoints = ctx.checkpoints;
+    s.watermark = ctx.LowWatermark();
+    return s;
+  }
+};
+
+Engine::Engine(EngineOptions options, CheckpointStore& store, const CatalogLookup& catalog)
+    : shared_(std::make_unique<Shared>(std::move(options), store, catalog)) {}
+
+Engine::~Engine() = default;
+
+EngineStats Engine::stats() const { return shared_->Stats(); }
+
+Status Engine::RunFile(const std::string& path, bool until_eof, const std::atomic<bool>& stop) {
+  auto log = Logger("stream");
+  if (Status s = shared_->Prepare(); !s.ok()) return s;
+  // Offsets name the file by its canonical path, so `./x.jsonl` and `/abs/x.jsonl` resume
+  // each other.
+  std::string file_topic = path;
+  if (path != "-") {
+    std::error_code ec;
+    std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+    if (!ec) file_topic = canonical.string();
+  }
+  std::vector<int32_t> all_tasks;
+  for (int32_t t = 0; t < shared_->options.tasks; ++t) all_tasks.push_back(t);
+  Worker worker(shared_->ctx, Routing::kByKey, all_tasks);
+  Result<std::optional<int64_t>> next = worker.Restore(/*restore_offsets=*/path != "-", file_topic);
+  if (!next.ok()) return next.status();
+  const int64_t start_line = next->value_or(1);
+  if (start_line > 1) {
+    log->info("resuming {} at line {} (group {}, generation {})", path, start_line,
+              shared_->options.consumer_group, shared_->ctx.generation);
+  }
+  Result<std::unique_ptr<bus::Source>> source = bus::OpenFileSource(path, start_line);
+  if (!source.ok()) return source.status();
+  return worker.Run(**source, until_eof, stop, file_topic);
+}
+
+Status Engine::RunMemory(bus::MemoryBus& bus, const std::atomic<bool>& stop) {
+  if (Status s = shared_->Prepare(); !s.ok()) return s;
+  shared_->ctx.expected_topics = bus::ShopTopics();
+  int32_t workers = shared_->options.config.workers;
+  if (workers <= 0)
+    workers = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  workers = std::min(workers, shared_->options.tasks);
+  std::vector<std::unique_ptr<Worker>> pool;
+  std::vector<std::unique_ptr<bus::Source>> sources;
+  for (int32_t w = 0; w < workers; ++w) {
+    std::vector<int32_t> tasks;
+    for (int32_t p = w; p < shared_->options.tasks; p += workers) tasks.push_back(p);
+    pool.push_back(std::make_unique<Worker>(shared_->ctx, Routing::kByPartition, tasks));
+    // Memory offsets restart with the process: only task state is resumed.
+    Result<std::optional<int64_t>> r = pool.back()->Restore(/*restore_offsets=*/false, "");
+    if (!r.ok()) return r.status();
+    sources.push_back(bus.NewSource(tasks));
+  }
+  std::vector<Status> results(static_cast<size_t>(workers));
+  std::vector<std::thread> threads;
+  for (int32_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      results[static_cast<size_t>(w)] = pool[static_cast<size_t>(w)]->Run(
+          *sources[static_cast<size_t>(w)], /*until_eof=*/false, stop, "");
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const Status& s : results) {
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace gm::stream

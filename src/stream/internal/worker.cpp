@@ -1,0 +1,394 @@
+#include "stream/internal/worker.h"
+
+#include <algorithm>
+
+#include "bus/partitioner.h"
+#include "common/logging.h"
+
+namespace gm::stream::internal {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr Micros kMetricsInterval = 10 * kMicrosPerSecond;
+constexpr auto kPollTimeout = std::chrono::milliseconds(50);
+// How long a stopping worker keeps retrying its final checkpoint against a database
+// that is away.
+constexpr auto kFinalCommitPatience = std::chrono::seconds(60);
+
+bool DrivesWatermark(std::optional<events::Topic> topic) {
+  // Inventory updates are keyed by product and feed no task of the user-keyed topics.
+  return !topic || *topic != events::Topic::kInventoryUpdates;
+}
+
+}  // namespace
+
+// --- Committer ---------------------------------------------------------------------------
+
+Committer::Committer(CheckpointStore& store) : store_(store), thread_([this] { Loop(); }) {}
+
+Committer::~Committer() {
+  {
+    std::lock_guard lock(mu_);
+    quit_ = true;
+    give_up_ = SteadyClock::now();
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Committer::Submit(const CheckpointBatch* batch) {
+  {
+    std::lock_guard lock(mu_);
+    pending_ = batch;
+    busy_ = true;
+    result_ = Status::Ok();
+  }
+  cv_.notify_all();
+}
+
+Status Committer::Wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !busy_; });
+  return result_;
+}
+
+void Committer::GiveUpAfter(SteadyClock::time_point deadline) {
+  {
+    std::lock_guard lock(mu_);
+    give_up_ = deadline;
+  }
+  cv_.notify_all();
+}
+
+void Committer::Loop() {
+  auto log = Logger("stream");
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return pending_ != nullptr || quit_; });
+    if (pending_ == nullptr) return;
+    const CheckpointBatch* batch = pending_;
+    lock.unlock();
+    auto backoff = std::chrono::milliseconds(100);
+    Status s;
+    int attempt = 0;
+    while (true) {
+      s = store_.Commit(*batch);
+      if (s.ok() || s.code() != ErrorCode::kUnavailable) break;
+      lock.lock();
+      const bool give_up = give_up_ && SteadyClock::now() >= *give_up_;
+      lock.unlock();
+      if (give_up) break;
+      ++attempt;
+      log->warn("checkpoint not committed (attempt {}): {}; retrying in {} ms", attempt,
+                s.message(), backoff.count());
+      lock.lock();
+      cv_.wait_for(lock, backoff, [&] { return give_up_ && SteadyClock::now() >= *give_up_; });
+      lock.unlock();
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+    if (s.ok() && attempt > 0) log->info("checkpoint committed after {} retries", attempt);
+    lock.lock();
+    result_ = s;
+    pending_ = nullptr;
+    busy_ = false;
+    cv_.notify_all();
+  }
+}
+
+// --- Worker ------------------------------------------------------------------------------
+
+struct Worker::SourcePartition {
+  std::string raw_topic;  //!< as the source's messages name it
+  std::string topic;      //!< as offsets and metrics name it (a file: its canonical path)
+  int32_t partition = 0;
+  std::optional<events::Topic> schema;  //!< the topic's schema; nullopt for a file
+  bool drives_watermark = true;
+  Micros max_seen = kNoTime;
+  int64_t next_offset = -1;  //!< -1 until a message was read
+  Micros last_message_wall = 0;
+  // Counts since the last checkpoint (kafka_metrics).
+  int64_t received = 0, valid = 0, invalid = 0, late = 0, duplicate = 0;
+
+  Micros Watermark(Micros lateness) const {
+    return max_seen == kNoTime ? kNoTime : max_seen - lateness;
+  }
+};
+
+Worker::Worker(WorkerContext& context, Routing routing, std::vector<int32_t> task_ids)
+    : ctx_(context),
+      routing_(routing),
+      decoder_(events::kDefaultMaxMessageBytes),
+      committer_(*context.store) {
+  tasks_.resize(static_cast<size_t>(ctx_.tasks));
+  for (int32_t id : task_ids) {
+    tasks_[static_cast<size_t>(id)] = std::make_unique<Task>(id, *ctx_.config, *ctx_.catalog);
+    hosted_.push_back(tasks_[static_cast<size_t>(id)].get());
+  }
+  started_wall_ = ctx_.clock->Now();
+}
+
+Worker::~Worker() = default;
+
+Task* Worker::TaskFor(int32_t id) {
+  if (id < 0 || id >= static_cast<int32_t>(tasks_.size())) return nullptr;
+  return tasks_[static_cast<size_t>(id)].get();
+}
+
+Result<std::optional<int64_t>> Worker::Restore(bool restore_offsets,
+                                               const std::string& file_topic) {
+  const RestoredCheckpoint& r = *ctx_.restored;
+  for (Task* task : hosted_) {
+    auto it = r.snapshots.find(task->id());
+    if (it == r.snapshots.end()) continue;
+    std::vector<ClockEntry> clocks;
+    if (Status s = task->Restore(it->second, clocks); !s.ok()) return s;
+    restored_clocks_[task->id()] = std::move(clocks);
+  }
+  std::optional<int64_t> next;
+  if (restore_offsets) {
+    for (const SourceOffset& o : r.offsets) {
+      if (o.topic == file_topic && o.partition == 0) next = o.next_offset;
+    }
+  }
+  return next;
+}
+
+Worker::SourcePartition& Worker::PartitionOf(const bus::Message& msg) {
+  for (auto& sp : partitions_) {
+    if (sp->partition == msg.partition && sp->raw_topic == msg.topic) return *sp;
+  }
+  auto sp = std::make_unique<SourcePartition>();
+  sp->raw_topic = std::string(msg.topic);
+  sp->partition = msg.partition;
+  if (routing_ == Routing::kByKey) {
+    sp->topic = file_topic_.empty() ? sp->raw_topic : file_topic_;
+  } else {
+    sp->topic = sp->raw_topic;
+    std::string_view name = msg.topic;
+    if (!ctx_.topic_prefix.empty() && name.starts_with(ctx_.topic_prefix)) {
+      name.remove_prefix(ctx_.topic_prefix.size());
+    }
+    if (msg.topic_is_schema) sp->schema = events::TopicFromName(name);
+  }
+  sp->drives_watermark = DrivesWatermark(sp->schema);
+  sp->last_message_wall = ctx_.clock->Now();
+  // A restored clock: the high-water time this partition had at the checkpoint.
+  for (const auto& [task, clocks] : restored_clocks_) {
+    for (const ClockEntry& c : clocks) {
+      if (c.topic == sp->topic && c.partition == sp->partition) {
+        sp->max_seen = std::max(sp->max_seen, c.max_seen);
+      }
+    }
+  }
+  partitions_.push_back(std::move(sp));
+  return *partitions_.back();
+}
+
+void Worker::DeadLetter(SourcePartition& sp, const bus::Message& msg, const Status& reason) {
+  ++sp.invalid;
+  DeadLetterRow& row = batches_[filling_].dead_letters.emplace_back();
+  row.topic = sp.topic;
+  row.partition = msg.partition;
+  row.offset = msg.offset;
+  const size_t cap = static_cast<size_t>(ctx_.config->dead_letter_max_bytes);
+  row.raw = std::string(msg.payload.substr(0, std::min(cap, msg.payload.size())));
+  row.raw_size = static_cast<int64_t>(msg.payload.size());
+  row.reason = reason.message();
+}
+
+void Worker::Handle(const bus::Message& msg) {
+  SourcePartition& sp = PartitionOf(msg);
+  ++sp.received;
+  sp.next_offset = msg.offset + 1;
+  sp.last_message_wall = now_;
+  if (Status s = decoder_.Decode(sp.schema, msg.payload, event_); !s.ok()) {
+    DeadLetter(sp, msg, s);
+    return;
+  }
+  ++sp.valid;
+  const Micros t = event_.timestamp();
+  const Micros watermark_before = sp.Watermark(ctx_.config->allowed_lateness);
+  const bool late = watermark_before != kNoTime && t < watermark_before;
+  sp.max_seen = std::max(sp.max_seen, t);
+
+  const int32_t task_id =
+      routing_ == Routing::kByKey ? bus::PartitionForKey(event_.key(), ctx_.tasks) : msg.partition;
+  Task* task = TaskFor(task_id);
+  if (task == nullptr) {
+    // A partition this worker does not host (cannot happen with the engine's sources).
+    --sp.valid;
+    DeadLetter(sp, msg, Internal("no task " + std::to_string(task_id) + " in this worker"));
+    return;
+  }
+  if (task->IsDuplicate(event_.topic, event_.id(), t, watermark_before)) {
+    ++sp.duplicate;
+    return;
+  }
+  if (late) ++sp.late;
+  if (event_.topic == events::Topic::kTransactions) {
+    const OrderKey key{.effective_time = late ? watermark_before : t,
+                       .topic = static_cast<uint8_t>(event_.topic),
+                       .partition = msg.partition,
+                       .offset = msg.offset};
+    task->AddTransaction(event_.transaction, key, late, batches_[filling_]);
+    ++transactions_;
+  }
+}
+
+void Worker::AdvanceWatermarks(Micros now, bool end_of_input) {
+  const Micros lateness = ctx_.config->allowed_lateness;
+  Micros low = INT64_MAX;
+  for (Task* task : hosted_) {
+    Micros wm;
+    if (end_of_input) {
+      wm = INT64_MAX;
+    } else {
+      Micros min_active = INT64_MAX;
+      bool any_active = false;
+      for (const auto& sp : partitions_) {
+        if (!sp->drives_watermark) continue;
+        if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;
+        const bool idle = routing_ == Routing::kByPartition &&
+                          now - sp->last_message_wall >= ctx_.config->idle_timeout;
+        if (idle) continue;
+        any_active = true;
+        min_active = std::min(min_active, sp->Watermark(lateness));
+      }
+      if (any_active) {
+        wm = min_active;
+      } else if (routing_ == Routing::kByPartition &&
+                 now - started_wall_ >= ctx_.config->idle_timeout) {
+        // Every source partition is idle: processing time moves the watermark on, so
+        // windows close and dashboards keep moving.
+        wm = now - lateness;
+      } else {
+        wm = kNoTime;
+      }
+    }
+    task->Advance(wm, batches_[filling_]);
+    low = std::min(low, task->watermark());
+  }
+  if (!hosted_.empty()) low_watermark_ = low;
+}
+
+Status Worker::Checkpoint(Micros now) {
+  if (Status s = committer_.Wait(); !s.ok()) return s;
+  if (committed_once_) FlushStats();
+  CheckpointBatch& b = batches_[filling_];
+  b.consumer_group = ctx_.consumer_group;
+  b.generation = ctx_.generation;
+  b.owner = ctx_.owner;
+  const Micros lateness = ctx_.config->allowed_lateness;
+  for (const auto& sp : partitions_) {
+    const Micros wm = sp->Watermark(lateness);
+    if (wm == kNoTime) continue;
+    for (Task* task : hosted_) {
+      if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;
+      if (sp->schema) {
+        task->ExpireDedup(*sp->schema, wm);
+      } else {
+        for (events::Topic topic : events::kAllTopics) task->ExpireDedup(topic, wm);
+      }
+    }
+  }
+  std::vector<ClockEntry> clocks;
+  for (Task* task : hosted_) {
+    task->CollectSales(b);
+    clocks.clear();
+    for (const auto& sp : partitions_) {
+      if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;
+      clocks.push_back({sp->topic, sp->partition, sp->max_seen});
+    }
+    std::string& snapshot = b.snapshots[task->id()];
+    snapshot.clear();
+    task->Save(clocks, snapshot);
+  }
+  const Micros interval_start =
+      now - (now % kMetricsInterval + kMetricsInterval) % kMetricsInterval;
+  for (const auto& sp : partitions_) {
+    if (sp->next_offset >= 0) b.offsets.push_back({sp->topic, sp->partition, sp->next_offset});
+    if (sp->received == 0) continue;
+    PartitionMetricsRow& m = b.metrics.emplace_back();
+    m.topic = sp->topic;
+    m.partition = sp->partition;
+    m.interval_start = interval_start;
+    m.received = std::exchange(sp->received, 0);
+    m.valid = std::exchange(sp->valid, 0);
+    m.invalid = std::exchange(sp->invalid, 0);
+    m.late = std::exchange(sp->late, 0);
+    m.duplicate = std::exchange(sp->duplicate, 0);
+    pending_stats_.received += m.received;
+    pending_stats_.valid += m.valid;
+    pending_stats_.invalid += m.invalid;
+    pending_stats_.late += m.late;
+    pending_stats_.duplicate += m.duplicate;
+  }
+  pending_stats_.transactions += std::exchange(transactions_, 0);
+  pending_stats_.anomalies += static_cast<int64_t>(b.anomalies.size());
+  committer_.Submit(&b);
+  committed_once_ = true;
+  filling_ ^= 1;
+  batches_[filling_].Clear();
+  return Status::Ok();
+}
+
+void Worker::FlushStats() {
+  ctx_.received += std::exchange(pending_stats_.received, 0);
+  ctx_.valid += std::exchange(pending_stats_.valid, 0);
+  ctx_.invalid += std::exchange(pending_stats_.invalid, 0);
+  ctx_.late += std::exchange(pending_stats_.late, 0);
+  ctx_.duplicate += std::exchange(pending_stats_.duplicate, 0);
+  ctx_.transactions += std::exchange(pending_stats_.transactions, 0);
+  ctx_.anomalies += std::exchange(pending_stats_.anomalies, 0);
+  ++ctx_.checkpoints;
+  ctx_.ReportWatermark(low_watermark_);
+  if (ctx_.on_checkpoint) ctx_.on_checkpoint();
+}
+
+Status Worker::Run(bus::Source& source, bool until_eof, const std::atomic<bool>& stop,
+                   const std::string& file_topic) {
+  file_topic_ = file_topic;
+  const bus::MessageHandler handler = [this](const bus::Message& msg) { Handle(msg); };
+  for (const std::string& topic : ctx_.expected_topics) {
+    // Bus partitions this worker reads hold the watermark back from the start (until
+    // idle), not only once their first message arrives.
+    for (Task* task : hosted_) {
+      bus::Message m;
+      m.topic = topic;
+      m.partition = task->id();
+      PartitionOf(m);
+    }
+  }
+  Micros last_checkpoint = ctx_.clock->Now();
+  bool at_end = false;
+  Status status;
+  while (!stop.load(std::memory_order_relaxed)) {
+    now_ = ctx_.clock->Now();
+    Result<size_t> n = source.Poll(handler, kPollTimeout);
+    if (!n.ok()) {
+      status = n.status();
+      break;
+    }
+    now_ = ctx_.clock->Now();
+    at_end = until_eof && *n == 0 && source.AtEnd();
+    AdvanceWatermarks(now_, at_end);
+    if (at_end) break;
+    if (now_ - last_checkpoint >= ctx_.config->checkpoint_interval) {
+      if (status = Checkpoint(now_); !status.ok()) break;
+      last_checkpoint = now_;
+    }
+  }
+  if (!status.ok() && status.code() == ErrorCode::kAborted) return status;
+  // The final checkpoint: what was read so far (everything, at the end of a file).
+  if (status.ok()) {
+    if (Status s = Checkpoint(ctx_.clock->Now()); !s.ok()) return s;
+  }
+  committer_.GiveUpAfter(SteadyClock::now() + kFinalCommitPatience);
+  Status last = committer_.Wait();
+  if (last.ok() && committed_once_) FlushStats();
+  committed_once_ = false;
+  return status.ok() ? last : status;
+}
+
+}  // namespace gm::stream::internal

@@ -1,0 +1,156 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bus/bus.h"
+#include "common/config.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "events/codec.h"
+#include "stream/catalog_lookup.h"
+#include "stream/checkpoint_store.h"
+#include "stream/engine.h"
+#include "stream/internal/task.h"
+
+namespace gm::stream::internal {
+
+//! What all workers of an engine share (read-only, except the atomics).
+struct WorkerContext {
+  const StreamConfig* config = nullptr;
+  const CatalogLookup* catalog = nullptr;
+  CheckpointStore* store = nullptr;
+  const Clock* clock = nullptr;
+  std::string consumer_group;
+  std::string owner;
+  int64_t generation = 0;
+  int32_t tasks = 1;
+  const RestoredCheckpoint* restored = nullptr;
+  //! kafka.topic_prefix: stripped from bus topic names to find their schema.
+  std::string topic_prefix;
+  //! Bus topics every hosted partition number is read from (empty for a file).
+  std::vector<std::string> expected_topics;
+  //! Called (from a worker thread) after each committed checkpoint.
+  std::function<void()> on_checkpoint;
+
+  // Running totals over all workers, counting committed work only.
+  std::atomic<int64_t> received{0}, valid{0}, invalid{0}, late{0}, duplicate{0};
+  std::atomic<int64_t> transactions{0}, anomalies{0}, checkpoints{0};
+
+  //! The lowest watermark over all workers' tasks.
+  void ReportWatermark(Micros worker_low) {
+    std::lock_guard lock(watermark_mu);
+    worker_lows[std::this_thread::get_id()] = worker_low;
+    Micros low = INT64_MAX;
+    for (const auto& [id, w] : worker_lows) low = std::min(low, w);
+    low_watermark = low;
+  }
+  Micros LowWatermark() const {
+    std::lock_guard lock(watermark_mu);
+    return low_watermark;
+  }
+
+ private:
+  mutable std::mutex watermark_mu;
+  std::map<std::thread::id, Micros> worker_lows;  // guarded by watermark_mu
+  Micros low_watermark = kNoTime;                 // guarded by watermark_mu
+};
+
+//! Commits a worker's checkpoints on its own thread, so the worker goes on processing
+//! while the previous checkpoint is written. Retries a batch with backoff while the
+//! store is Unavailable, until it succeeds or GiveUp() is called.
+class Committer {
+ public:
+  explicit Committer(CheckpointStore& store);
+  ~Committer();
+  //! Starts committing `batch` (owned by the caller until Wait returns).
+  //! REQUIRES: the previous batch was waited for.
+  void Submit(const CheckpointBatch* batch);
+  //! Waits for the submitted batch; its outcome (Ok when nothing was submitted).
+  Status Wait();
+  //! Stops retrying after `deadline` (wall time): the pending batch then fails.
+  void GiveUpAfter(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  void Loop();
+  CheckpointStore& store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const CheckpointBatch* pending_ = nullptr;                      // guarded by mu_
+  bool busy_ = false;                                             // guarded by mu_
+  bool quit_ = false;                                             // guarded by mu_
+  Status result_;                                                 // guarded by mu_
+  std::optional<std::chrono::steady_clock::time_point> give_up_;  // guarded by mu_
+  std::thread thread_;
+};
+
+//! How a worker maps source partitions to tasks.
+enum class Routing {
+  kByKey,        //!< one source (a file): each event goes to PartitionForKey(key, tasks)
+  kByPartition,  //!< a bus: the message's partition number is its task
+};
+
+//! One processing thread: reads its source, hosts its tasks, and checkpoints them.
+class Worker {
+ public:
+  Worker(WorkerContext& context, Routing routing, std::vector<int32_t> task_ids);
+  ~Worker();
+
+  //! Restores the hosted tasks from the context's checkpoint; with `restore_offsets`, the
+  //! offsets too (file mode). Returns the next offset to read of (`topic`, `partition`)
+  //! when one was committed.
+  Result<std::optional<int64_t>> Restore(bool restore_offsets, const std::string& file_topic);
+
+  //! Processes `source` until `stop`, or — with `until_eof` — until it is at its end,
+  //! when every task's watermark jumps to the end of time (closing everything). Commits
+  //! a final checkpoint before returning. `file_topic` names a file source's partition
+  //! in offsets (its canonical path); empty for bus sources.
+  Status Run(bus::Source& source, bool until_eof, const std::atomic<bool>& stop,
+             const std::string& file_topic);
+
+ private:
+  struct SourcePartition;
+  SourcePartition& PartitionOf(const bus::Message& msg);
+  void Handle(const bus::Message& msg);
+  void DeadLetter(SourcePartition& sp, const bus::Message& msg, const Status& reason);
+  void AdvanceWatermarks(Micros now, bool end_of_input);
+  Status Checkpoint(Micros now);
+  //! Adds the counts of the checkpoint just committed to the engine's totals.
+  void FlushStats();
+  Task* TaskFor(int32_t id);
+
+  struct Counts {
+    int64_t received = 0, valid = 0, invalid = 0, late = 0, duplicate = 0;
+    int64_t transactions = 0, anomalies = 0;
+  };
+
+  WorkerContext& ctx_;
+  Routing routing_;
+  std::vector<std::unique_ptr<Task>> tasks_;  //!< indexed by task id; null = not hosted
+  std::vector<Task*> hosted_;
+  std::vector<std::unique_ptr<SourcePartition>> partitions_;
+  std::string file_topic_;
+  events::Decoder decoder_;
+  events::Event event_;
+  CheckpointBatch batches_[2];
+  int filling_ = 0;
+  Committer committer_;
+  bool committed_once_ = false;
+  Micros started_wall_ = 0;
+  std::map<int32_t, std::vector<ClockEntry>> restored_clocks_;
+  Micros now_ = 0;            //!< wall time of the current poll
+  int64_t transactions_ = 0;  //!< archived since the last checkpoint
+  Counts pending_stats_;      //!< of the checkpoint being committed
+  Micros low_watermark_ = kNoTime;
+};
+
+}  // namespace gm::stream::internal

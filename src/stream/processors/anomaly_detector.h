@@ -1,0 +1,92 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "events/event.h"
+#include "stream/catalog_lookup.h"
+#include "stream/rows.h"
+#include "stream/snapshot.h"
+
+namespace gm::stream {
+
+//! The anomaly processor of one task (DESIGN.md §6 transaction_anomalies). Every
+//! transaction gets a score in [0, 1]:
+//!  - rules (thresholds from Options): high_value (line-items total > high_value),
+//!    unusual_quantity (any quantity > unusual_quantity), velocity (the velocity_count-th
+//!    or later transaction of the user with effective time in (t − velocity_window, t]),
+//!    geo_mismatch (country ≠ the catalog's home country, when the customer is known),
+//!    amount_mismatch (|total_amount − line-items total| > 1 cent).
+//!  - statistical: x = ln(1 + line-items total in currency units) against Welford
+//!    baselines of x — the user's (used once it holds ≥ 5 transactions) and the dominant
+//!    category's (the category with the largest line amount, ties → smallest name; used
+//!    once it holds ≥ 30); standard deviations floored at 0.25. z = the larger upward
+//!    deviation. Fires when z ≥ statistical_z.
+//!  - score: any rule fired → min(1, 0.8 + 0.05 × (rules − 1) + 0.05 if statistical);
+//!    else statistical → min(0.79, 0.5 + 0.1 × (z − statistical_z)); else
+//!    clamp(0.49 × z / statistical_z, 0, 0.49).
+//! After scoring, the transaction joins both baselines and the user's velocity history.
+//! Order-sensitive: the engine calls Score in (effective time, topic, partition, offset)
+//! order once the task's watermark passed it. Not thread-safe (owned by a task).
+class AnomalyDetector {
+ public:
+  struct Options {
+    Cents high_value = 500'000;
+    int32_t unusual_quantity = 10;
+    int32_t velocity_count = 6;
+    Micros velocity_window = 60 * kMicrosPerSecond;
+    double statistical_z = 3.0;
+    Micros baseline_ttl = 7 * kMicrosPerDay;  //!< a user's baseline is dropped after this idle
+  };
+  AnomalyDetector(Options options, const CatalogLookup& catalog);
+
+  //! Scores `tx` (at `effective_time`), appends a row to `out` when the score is ≥ 0.5,
+  //! and returns the score.
+  double Score(const events::Transaction& tx, Micros effective_time, std::vector<AnomalyRow>& out);
+
+  //! Forgets what can no longer matter once everything before `watermark` is applied:
+  //! velocity entries older than the window, users idle longer than baseline_ttl.
+  void Expire(Micros watermark);
+
+  void Save(SnapshotWriter& out) const;
+  //! Replaces the current state; InvalidArgument on a corrupt snapshot.
+  Status Restore(SnapshotReader& in);
+
+  size_t tracked_users() const { return users_.size(); }
+
+ private:
+  struct Baseline {
+    int64_t n = 0;
+    double mean = 0;
+    double m2 = 0;
+  };
+  struct UserState {
+    Baseline amounts;
+    Micros last_seen = 0;
+    std::deque<Micros> recent;  //!< effective times within the velocity window
+  };
+
+  //! Lets users_ be searched by string_view without building a std::string.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  Options options_;
+  const CatalogLookup& catalog_;
+  std::unordered_map<std::string, UserState, StringHash, std::equal_to<>> users_;
+  std::map<std::string, Baseline, std::less<>> categories_;
+  //! Scratch for Score: the transaction's amount per category (reused, no allocation).
+  std::vector<std::pair<std::string_view, Cents>> category_amounts_;
+};
+
+}  // namespace gm::stream
