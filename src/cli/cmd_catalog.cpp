@@ -33,47 +33,52 @@ int RunExport(const CliContext& ctx, const ExportFlags& flags) {
   std::optional<LoadedConfig> loaded = LoadConfigOrReport(ctx, &flags.overrides);
   if (!loaded) return kExitUsage;
   const GeneratorConfig& g = loaded->config.generator;
-  std::error_code error;
-  std::filesystem::create_directories(flags.out, error);
-  if (error) {
-    std::cerr << "globalmart: cannot create --out " << flags.out << ": " << error.message() << "\n";
-    return kExitFailure;
-  }
   // Signup dates lie in the 5 years before the first generated event, as in `generate`:
   // export with the same --start and --backfill to get the same dates.
   const Micros start = g.start ? *g.start : SystemClock::Instance().Now();
-  const std::filesystem::path dir(flags.out);
+  if (Status s = ExportCatalogFiles(g, start, flags.out, flags.quiet); !s.ok()) {
+    return ReportFailure(s);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Status ExportCatalogFiles(const GeneratorConfig& g, Micros start, const std::string& out,
+                          bool quiet) {
+  std::error_code error;
+  std::filesystem::create_directories(out, error);
+  if (error) return Unavailable("cannot create " + out + ": " + error.message());
+  const std::filesystem::path dir(out);
 
   const generator::Catalog catalog(g.products, g.seed);
-  if (!WriteFile(dir / "products.csv", [&](std::ostream& out) { catalog.WriteProductsCsv(out); })) {
-    std::cerr << "globalmart: writing " << (dir / "products.csv").string() << " failed\n";
-    return kExitFailure;
+  if (!WriteFile(dir / "products.csv", [&](std::ostream& o) { catalog.WriteProductsCsv(o); })) {
+    return Unavailable("writing " + (dir / "products.csv").string() + " failed");
   }
-  if (!flags.quiet) {
+  if (!quiet) {
     std::cerr << "wrote " << catalog.size() << " products to " << (dir / "products.csv").string()
               << "\n";
   }
 
   const generator::Customers customers(g.customers, g.seed, start - g.backfill);
   auto progress = [&](int64_t rows) {
-    if (!flags.quiet) {
+    if (!quiet) {
       std::cerr << "customers: " << rows << " of " << customers.size() << " rows ("
                 << rows * 100 / customers.size() << " %)\n";
     }
   };
   if (!WriteFile(dir / "customers.csv",
-                 [&](std::ostream& out) { customers.WriteCsv(out, progress); })) {
-    std::cerr << "globalmart: writing " << (dir / "customers.csv").string() << " failed\n";
-    return kExitFailure;
+                 [&](std::ostream& o) { customers.WriteCsv(o, progress); })) {
+    return Unavailable("writing " + (dir / "customers.csv").string() + " failed");
   }
-  if (!flags.quiet) {
+  if (!quiet) {
     std::cerr << "wrote " << customers.size() << " customers to "
               << (dir / "customers.csv").string() << "\n";
   }
-  return kExitOk;
+  return Status::Ok();
 }
 
-}  // namespace
+namespace {}  // namespace
 
 void RegisterCatalogCommand(CLI::App& app, CliContext& ctx) {
   CLI::App* cmd = app.add_subcommand("catalog", "The product catalog and customer population");

@@ -57,16 +57,6 @@ int RunCatalogLoad(const CliContext& ctx, const CatalogLoadOptions& options) {
                  "`globalmart catalog export --out DIR`\n";
     return kExitUsage;
   }
-  auto products =
-      OpenIfPresent(options.from, "products.csv", store::CatalogCsvReader::OpenProducts);
-  if (!products.ok()) return ReportFailure(products.status());
-  auto customers =
-      OpenIfPresent(options.from, "customers.csv", store::CatalogCsvReader::OpenCustomers);
-  if (!customers.ok()) return ReportFailure(customers.status());
-  if (*products == nullptr && *customers == nullptr) {
-    return ReportFailure(InvalidArgument("neither products.csv nor customers.csv is in " + options.from));
-  }
-
   store::Database db(loaded->config.store);
   if (Status s = db.Start(); !s.ok()) return ReportFailure(s);
   std::cout << "database: " << db.DisplayUrl() << "\n";
@@ -82,6 +72,30 @@ int RunCatalogLoad(const CliContext& ctx, const CatalogLoadOptions& options) {
     std::cout << "applied migration " << version << "_" << m.name << "\n";
   }
 
+  const auto start = std::chrono::steady_clock::now();
+  // Progress on a terminal only: a rewritten line is noise in logs.
+  Result<LoadedCatalog> stats =
+      LoadCatalogFolder(**lease, options.from, isatty(STDERR_FILENO) != 0);
+  if (!stats.ok()) return ReportFailure(stats.status());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (stats->had_products) PrintStats("products", stats->stats.products);
+  if (stats->had_customers) PrintStats("customers", stats->stats.customers);
+  std::cout << "loaded in " << static_cast<int64_t>(seconds * 1000) << " ms\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+Result<LoadedCatalog> LoadCatalogFolder(store::Connection& conn, const std::string& dir,
+                                        bool progress_on_stderr) {
+  auto products = OpenIfPresent(dir, "products.csv", store::CatalogCsvReader::OpenProducts);
+  if (!products.ok()) return products.status();
+  auto customers = OpenIfPresent(dir, "customers.csv", store::CatalogCsvReader::OpenCustomers);
+  if (!customers.ok()) return customers.status();
+  if (*products == nullptr && *customers == nullptr) {
+    return InvalidArgument("neither products.csv nor customers.csv is in " + dir);
+  }
   store::CatalogCsvReader* p = products->get();
   store::CatalogCsvReader* c = customers->get();
   store::ProductSource product_source;
@@ -90,28 +104,18 @@ int RunCatalogLoad(const CliContext& ctx, const CatalogLoadOptions& options) {
   if (c != nullptr) {
     customer_source = [c](store::CustomerRow& row) { return c->NextCustomer(row); };
   }
-  const auto start = std::chrono::steady_clock::now();
-  // Progress on a terminal only: a rewritten line is noise in logs.
-  const bool tty = isatty(STDERR_FILENO) != 0;
   store::CatalogProgress progress;
-  if (tty) {
+  if (progress_on_stderr) {
     progress = [](std::string_view table, int64_t rows) {
       std::cerr << "\r  " << table << ": " << rows << " rows read" << std::flush;
     };
   }
   Result<store::CatalogLoadStats> stats =
-      store::LoadCatalog(**lease, product_source, customer_source, progress);
-  if (tty) std::cerr << "\n";
-  if (!stats.ok()) return ReportFailure(stats.status());
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (p != nullptr) PrintStats("products", stats->products);
-  if (c != nullptr) PrintStats("customers", stats->customers);
-  std::cout << "loaded in " << static_cast<int64_t>(seconds * 1000) << " ms\n";
-  return kExitOk;
+      store::LoadCatalog(conn, product_source, customer_source, progress);
+  if (progress_on_stderr) std::cerr << "\n";
+  if (!stats.ok()) return stats.status();
+  return LoadedCatalog{*stats, p != nullptr, c != nullptr};
 }
-
-}  // namespace
 
 //! Adds `load` under the `catalog` command (called by RegisterCatalogCommand).
 void RegisterCatalogLoadCommand(CLI::App* catalog_cmd, CliContext& ctx) {

@@ -114,7 +114,7 @@ int RunStatus(const CliContext& ctx, const StoreFlags& flags) {
 }
 
 // Runs psql in the foreground; Ctrl-C belongs to psql meanwhile.
-int RunPsqlProgram(const store::Database& db) {
+int RunPsqlProgram(const store::Database& db, const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {"psql"};
   const store::EmbeddedPostgres* pg = db.embedded_server();
   if (pg != nullptr && !pg->socket_dir().empty()) {
@@ -123,6 +123,7 @@ int RunPsqlProgram(const store::Database& db) {
   } else {
     args.push_back(db.url());
   }
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -158,11 +159,13 @@ int RunPsqlProgram(const store::Database& db) {
   return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : kExitFailure;
 }
 
-int RunPsql(const CliContext& ctx, const StoreFlags& flags, bool print_only) {
+int RunPsql(const CliContext& ctx, const StoreFlags& flags, bool print_only,
+            const std::vector<std::string>& extra_args) {
   int code = kExitOk;
   std::unique_ptr<store::Database> db = OpenDatabase(ctx, flags, &code);
   if (db == nullptr) return code;
-  std::cout << db->PsqlCommand(/*reveal_password=*/true) << "\n";
+  // With psql arguments (e.g. -c QUERY) stdout belongs to psql's output.
+  (extra_args.empty() ? std::cout : std::cerr) << db->PsqlCommand(/*reveal_password=*/true) << "\n";
   if (print_only) {
     if (db->embedded_server() != nullptr && !db->embedded_server()->reused()) {
       std::cerr << "note: the embedded server stops when this command ends; run "
@@ -171,7 +174,7 @@ int RunPsql(const CliContext& ctx, const StoreFlags& flags, bool print_only) {
     return kExitOk;
   }
   std::cout.flush();
-  return RunPsqlProgram(*db);
+  return RunPsqlProgram(*db, extra_args);
 }
 
 int RunStart(const CliContext& ctx, const StoreFlags& flags) {
@@ -229,10 +232,14 @@ void RegisterDbCommand(CLI::App& app, CliContext& ctx) {
   status->callback([&ctx, flags] { ctx.exit_code = RunStatus(ctx, *flags); });
 
   auto print_only = std::make_shared<bool>(false);
-  CLI::App* psql = db->add_subcommand("psql", "Open psql on the database");
+  CLI::App* psql = db->add_subcommand(
+      "psql", "Open psql on the database; arguments after -- go to psql (e.g. -- -c 'SELECT 1')");
   AddStoreFlags(psql, *flags);
   psql->add_flag("--print", *print_only, "Only print the psql command line");
-  psql->callback([&ctx, flags, print_only] { ctx.exit_code = RunPsql(ctx, *flags, *print_only); });
+  psql->allow_extras();
+  psql->callback([&ctx, flags, print_only, psql] {
+    ctx.exit_code = RunPsql(ctx, *flags, *print_only, psql->remaining());
+  });
 
   CLI::App* start = db->add_subcommand(
       "start", "Start the embedded cluster and leave it running (prints its URL)");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "store/catalog.h"
 
 namespace gm::cli {
 
@@ -54,6 +55,23 @@ void AddStoreFlags(CLI::App* cmd, FlagOverrides& flags, bool with_url = true);
 //! command's flags. On error prints "globalmart: <message>" to stderr and returns nullopt
 //! (the caller exits with kExitUsage).
 std::optional<LoadedConfig> LoadConfigOrReport(const CliContext& ctx, const FlagOverrides* flags);
+
+//! Writes products.csv and customers.csv of the generator's world (as `generate` with
+//! `g` and `start` sees it) into `dir`, creating it (cmd_catalog.cpp). Progress on stderr
+//! unless `quiet`.
+Status ExportCatalogFiles(const GeneratorConfig& g, Micros start, const std::string& dir,
+                          bool quiet);
+
+//! What LoadCatalogFolder loaded.
+struct LoadedCatalog {
+  store::CatalogLoadStats stats;
+  bool had_products = false;
+  bool had_customers = false;
+};
+//! Loads products.csv and/or customers.csv from `dir` into the database (cmd_catalog_load.cpp).
+//! InvalidArgument when neither file is there or a file is malformed.
+Result<LoadedCatalog> LoadCatalogFolder(store::Connection& conn, const std::string& dir,
+                                        bool progress_on_stderr);
 
 // One Register function per subcommand, each in its own cmd_<name>.cpp.
 void RegisterVersionCommand(CLI::App& app, CliContext& ctx);

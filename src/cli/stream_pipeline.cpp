@@ -7,7 +7,8 @@
 
 namespace gm::cli {
 
-Result<StreamServices> StartStreamServices(const Config& config, bool null_store) {
+Result<StreamServices> StartStreamServices(const Config& config, bool null_store,
+                                           const std::function<Status(store::Database&)>& prepare) {
   StreamServices services;
   if (null_store) {
     services.catalog = std::make_unique<stream::CatalogLookup>();
@@ -26,6 +27,9 @@ Result<StreamServices> StartStreamServices(const Config& config, bool null_store
     for (const store::Migration& m : *applied) {
       log->info("applied migration {:04d}_{}", m.version, m.name);
     }
+  }
+  if (prepare) {
+    if (Status s = prepare(*services.database); !s.ok()) return s;
   }
   Result<std::unique_ptr<stream::CatalogLookup>> catalog =
       stream::CatalogLookup::Load(services.database->pool());

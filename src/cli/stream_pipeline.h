@@ -3,6 +3,7 @@
 // What `stream` and `up` share: the database, the catalog lookups and the checkpoint store
 // a stream engine needs, started in dependency order.
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -21,10 +22,13 @@ struct StreamServices {
   std::unique_ptr<stream::CheckpointStore> store;
 };
 
-//! Starts the database (embedded or by URL), applies pending migrations, loads the catalog
-//! lookups and opens the checkpoint store. With `null_store`, no database: checkpoints go
-//! to memory and the catalog is empty (benchmarks of the processing core).
-Result<StreamServices> StartStreamServices(const Config& config, bool null_store);
+//! Starts the database (embedded or by URL), applies pending migrations, runs `prepare`
+//! (e.g. loading the catalog) when given, loads the catalog lookups and opens the
+//! checkpoint store. With `null_store`, no database: checkpoints go to memory and the
+//! catalog is empty (benchmarks of the processing core).
+Result<StreamServices> StartStreamServices(
+    const Config& config, bool null_store,
+    const std::function<Status(store::Database&)>& prepare = {});
 
 //! The engine options for `config`, committing as `group`.
 stream::EngineOptions EngineOptionsFor(const Config& config, const std::string& group);

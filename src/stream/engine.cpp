@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "bus/file_bus.h"
@@ -22,6 +23,7 @@ struct Engine::Shared {
   const CatalogLookup& catalog;
   WorkerContext ctx;
   RestoredCheckpoint restored;
+  std::mutex callback_mu;
 
   Shared(EngineOptions o, CheckpointStore& s, const CatalogLookup& c)
       : options(std::move(o)), store(s), catalog(c) {}
@@ -43,6 +45,8 @@ struct Engine::Shared {
     ctx.tasks = options.tasks;
     ctx.restored = &restored;
     ctx.on_checkpoint = [this] {
+      // Workers commit concurrently; the callback sees one call at a time.
+      std::lock_guard lock(callback_mu);
       if (options.on_checkpoint) options.on_checkpoint(Stats());
     };
     return Status::Ok();

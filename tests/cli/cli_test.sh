@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end checks of the `globalmart` command line: help on every command, exit codes,
-# config precedence, and `up` printing live per-topic rates.
+# config precedence, and `up` running the pipeline into its embedded PostgreSQL.
 # Usage: cli_test.sh PATH_TO_GLOBALMART
 set -uo pipefail
 bin=$1
@@ -22,7 +22,7 @@ check() {  # check NAME CONDITION...
 contains() { grep -qF -- "$2" <<<"$1"; }
 
 # --help works on the program and every command, with exit code 0.
-for cmd in "" version "config" "config show" generate "catalog" "catalog export" dev-broker up; do
+for cmd in "" version "config" "config show" generate "catalog" "catalog export" "catalog load" db "db psql" dev-broker stream up; do
   # shellcheck disable=SC2086
   out=$("$bin" $cmd --help 2>&1)
   rc=$?
@@ -80,15 +80,29 @@ check "db status lists 0001" contains "$out" "0001_core  applied"
 out=$("$bin" db migrate --pg bogus 2>&1); rc=$?
 check "bad --pg exits 2" test $rc -eq 2
 
-# `up` runs generator → memory bus → consumer and prints per-topic rates.
-out=$(timeout 60 "$bin" up --run-for 4s --set up.report_interval=1s --set log.dir="$work/log" 2>&1)
+# `up` runs generator → memory bus → stream engine → PostgreSQL (a private cluster here).
+pg_port=$((20000 + $$ % 20000))
+up_flags=(--customers 5000 --set up.report_interval=1s --set log.dir="$work/log"
+          --set store.data_dir="$work/var/pg" --set store.port=$pg_port)
+out=$(timeout 120 "$bin" up --run-for 4s "${up_flags[@]}" 2>&1)
 rc=$?
 check "up --run-for exits 0" test $rc -eq 0
-check "up prints per-topic rates" contains "$out" "product_views"
-total_line=$(grep "in total" <<<"$out")
+check "up says where the database is" contains "$out" "database: postgresql://"
+check "up says how to open psql" contains "$out" "open it with: psql"
+check "up loads the catalog" contains "$out" "catalog loaded: 250000 products, 5000 customers"
+check "up prints progress" contains "$out" "events/s · received"
+total_line=$(grep "total: received" <<<"$out")
 check "up consumed events" test -n "$total_line"
-check "up reports no invalid events" contains "$total_line" "| invalid 0"
+check "up reports no dead letters" contains "$total_line" "dead letters 0"
 check "up writes a log file" test -s "$work/log/globalmart.log"
+# A second start reuses the cluster and the loaded catalog.
+out=$(timeout 120 "$bin" up --run-for 2s "${up_flags[@]}" 2>&1)
+check "up starts again" test $? -eq 0
+check "up keeps the loaded catalog" contains "$out" "already loaded"
+rows=$(timeout 60 "$bin" db psql --set store.data_dir="$work/var/pg" --set store.port=$pg_port \
+       -- -Atc "SELECT count(*) > 0 FROM transactions" 2>&1)
+check "up archived transactions" contains "$rows" "t"
+"$bin" db stop --set store.data_dir="$work/var/pg" >/dev/null 2>&1
 
 echo "$pass passed, $failures failed"
 test $failures -eq 0
