@@ -1,7 +1,7 @@
 #pragma once
 
+#include <climits>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -64,6 +64,10 @@ class AnomalyDetector {
   size_t tracked_users() const { return users_.size(); }
 
  private:
+  // Not copyable: expiry_ points into users_.
+  AnomalyDetector(const AnomalyDetector&) = delete;
+  AnomalyDetector& operator=(const AnomalyDetector&) = delete;
+
   struct Baseline {
     int64_t n = 0;
     double mean = 0;
@@ -72,7 +76,9 @@ class AnomalyDetector {
   struct UserState {
     Baseline amounts;
     Micros last_seen = 0;
-    std::deque<Micros> recent;  //!< effective times within the velocity window
+    //! Effective times within the velocity window, ascending. A vector, not a deque: it
+    //! holds a few entries, and an empty deque would still cost ~600 bytes per user.
+    std::vector<Micros> recent;
   };
 
   //! Lets users_ be searched by string_view without building a std::string.
@@ -81,10 +87,49 @@ class AnomalyDetector {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
+  using Users = std::unordered_map<std::string, UserState, StringHash, std::equal_to<>>;
+  //! When a user may be forgotten: a min-heap with one entry per user, so Expire touches
+  //! only the users due, not all of them. An entry's time is a lower bound (the user may
+  //! have been seen since): when it comes due, the user is erased or pushed again.
+  struct Expiry {
+    Micros at;  //!< the first watermark at which the user can be erased
+    Users::value_type* user;
+    bool operator>(const Expiry& other) const { return at > other.at; }
+  };
+
+  //! What Score found out about one transaction, for its row.
+  struct Findings {
+    Cents line_total = 0;
+    bool high_value = false;
+    bool unusual_quantity = false;
+    const events::LineItem* biggest = nullptr;  //!< the largest quantity, first on ties
+    bool velocity = false;
+    int64_t velocity_count = 0;  //!< the user's transactions in the window, this one included
+    bool geo_mismatch = false;
+    std::string_view home;  //!< the customer's home country, or empty
+    bool amount_mismatch = false;
+    bool statistical = false;
+    double z = 0;               //!< the larger upward deviation (0 when none is used)
+    bool z_from_user = true;    //!< else from the dominant category's baseline
+    std::string_view dominant;  //!< the dominant category
+  };
+
+  //! The category with the largest amount in `tx` (ties → smallest name); empty when none.
+  std::string_view DominantCategory(const events::Transaction& tx);
+  void AppendRow(const events::Transaction& tx, const Findings& f, double score,
+                 std::vector<AnomalyRow>& out) const;
+  //! The first watermark at which a user last seen at `last_seen` may be forgotten.
+  Micros ErasableAt(Micros last_seen) const;
+  void RebuildExpiry();
+
   Options options_;
   const CatalogLookup& catalog_;
-  std::unordered_map<std::string, UserState, StringHash, std::equal_to<>> users_;
+  Users users_;
   std::map<std::string, Baseline, std::less<>> categories_;
+  std::vector<Expiry> expiry_;  //!< a heap ordered by `at`, smallest first
+  //! The largest watermark Expire saw; velocity entries at or before it − velocity_window
+  //! are dead (pruned lazily, and left out of snapshots).
+  Micros expired_to_ = INT64_MIN;
   //! Scratch for Score: the transaction's amount per category (reused, no allocation).
   std::vector<std::pair<std::string_view, Cents>> category_amounts_;
 };

@@ -100,12 +100,12 @@ class SalesWindows {
   int32_t task_;
   Names categories_;
   Names countries_;
-  std::vector<Group> groups_;                       //!< by group id
-  std::vector<std::vector<uint32_t>> group_of_;     //!< [category][country] → id or kNoGroup
-  std::vector<uint32_t> group_order_;               //!< ids sorted by (category, country) name
-  std::map<Micros, Window> windows_;                //!< by window_start
-  std::vector<std::vector<Cell>> spare_cells_;      //!< of closed windows, for reuse
-  Micros closed_before_ = INT64_MIN;  //!< windows ending at or before this are closed
+  std::vector<Group> groups_;                    //!< by group id
+  std::vector<std::vector<uint32_t>> group_of_;  //!< [category][country] → id or kNoGroup
+  std::vector<uint32_t> group_order_;            //!< ids sorted by (category, country) name
+  std::map<Micros, Window> windows_;             //!< by window_start
+  std::vector<std::vector<Cell>> spare_cells_;   //!< of closed windows, for reuse
+  Micros closed_before_ = INT64_MIN;             //!< windows ending at or before this are closed
   int64_t ignored_closed_ = 0;
   // Scratch for Add (reused, so Add does not allocate once its groups and windows exist):
   // the transaction's per-category amounts, then the groups it touches.
