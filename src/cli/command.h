@@ -83,6 +83,7 @@ void RegisterCatalogLoadCommand(CLI::App* catalog_cmd, CliContext& ctx);
 void RegisterGenerateCommand(CLI::App& app, CliContext& ctx);
 void RegisterDevBrokerCommand(CLI::App& app, CliContext& ctx);
 void RegisterStreamCommand(CLI::App& app, CliContext& ctx);
+void RegisterEvalCommand(CLI::App& app, CliContext& ctx);
 void RegisterUpCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace gm::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   RegisterGenerateCommand(app, ctx);
   RegisterDevBrokerCommand(app, ctx);
   RegisterStreamCommand(app, ctx);
+  RegisterEvalCommand(app, ctx);
   RegisterUpCommand(app, ctx);
 
   try {

@@ -1,7 +1,6 @@
 #include "stream/catalog_lookup.h"
 
 #include <pqxx/pqxx>
-#include <tuple>
 #include <vector>
 
 #include "common/logging.h"
@@ -12,6 +11,21 @@ namespace gm::stream {
 namespace {
 
 uint64_t KeyOf(std::string_view id) { return std::hash<std::string_view>{}(id); }
+
+// Undoes COPY's text-format escaping (\\, \t, \n, \r; other escapes keep the character).
+std::string Unescape(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out.push_back(field[i]);
+      continue;
+    }
+    const char c = field[++i];
+    out.push_back(c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -51,16 +65,26 @@ Result<std::unique_ptr<CatalogLookup>> CatalogLookup::Load(store::ConnectionPool
         tx.exec1("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM customers)");
     lookup->category_of_.reserve(counts[0].as<size_t>());
     lookup->country_of_.reserve(counts[1].as<size_t>());
-    // stream_from reads row by row (COPY TO), so a million customers need no big result set.
-    pqxx::stream_from products(tx, "products", std::vector<std::string>{"product_id", "category"});
-    std::tuple<std::string, std::string> row;
-    while (products >> row)
-      lookup->AddProduct(std::move(std::get<0>(row)), std::move(std::get<1>(row)));
-    products.complete();
-    pqxx::stream_from customers(tx, "customers", std::vector<std::string>{"user_id", "country"});
-    while (customers >> row)
-      lookup->AddCustomer(std::move(std::get<0>(row)), std::move(std::get<1>(row)));
-    customers.complete();
+    // COPY TO reads row by row, so a million customers need no big result set. Rows come
+    // in COPY's text format: two tab-separated fields, backslash escapes.
+    auto read_pairs = [&](const char* table, std::vector<std::string> columns, auto add) {
+      pqxx::stream_from stream(tx, table, columns);
+      std::string line;
+      while (stream.get_raw_line(line)) {
+        if (!line.empty() && line.back() == '\n') line.pop_back();
+        const size_t tab = line.find('\t');
+        if (tab == std::string::npos) continue;
+        add(Unescape(std::string_view(line).substr(0, tab)),
+            Unescape(std::string_view(line).substr(tab + 1)));
+      }
+      stream.complete();
+    };
+    read_pairs("products", {"product_id", "category"}, [&](std::string id, std::string category) {
+      lookup->AddProduct(std::move(id), std::move(category));
+    });
+    read_pairs("customers", {"user_id", "country"}, [&](std::string id, std::string country) {
+      lookup->AddCustomer(std::move(id), std::move(country));
+    });
     tx.commit();
   } catch (const std::exception& e) {
     lease->Discard();
