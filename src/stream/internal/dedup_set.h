@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <string_view>
 #include <vector>
 
@@ -43,18 +44,17 @@ class DedupSet {
     } else {
       Insert(hash, event_time);
     }
-    heap_.push_back({event_time, hash});
-    std::push_heap(heap_.begin(), heap_.end(), Later);
+    fifo_.push_back({event_time, hash});
     return false;
   }
 
   //! Forgets first sightings before `cutoff` (they can no longer make a duplicate once
-  //! the watermark only grows).
+  //! the watermark only grows). Sightings leave in arrival order, so one that arrived out
+  //! of order may stay a little longer: harmless, as the check compares its time.
   void Expire(Micros cutoff) {
-    while (!heap_.empty() && heap_.front().time < cutoff) {
-      const Entry e = heap_.front();
-      std::pop_heap(heap_.begin(), heap_.end(), Later);
-      heap_.pop_back();
+    while (!fifo_.empty() && fifo_.front().time < cutoff) {
+      const Entry e = fifo_.front();
+      fifo_.pop_front();
       Micros* first = Find(e.hash);
       if (first != nullptr && *first == e.time) Erase(e.hash);
     }
@@ -74,7 +74,8 @@ class DedupSet {
   Status Restore(SnapshotReader& in) {
     slots_.clear();
     size_ = 0;
-    heap_.clear();
+    fifo_.clear();
+    std::vector<Entry> entries;
     const uint64_t n = in.U64();
     if (!in.status().ok() || n > (1ULL << 32)) return InvalidArgument("corrupt dedup state");
     for (uint64_t i = 0; i < n && in.status().ok(); ++i) {
@@ -85,9 +86,11 @@ class DedupSet {
       } else {
         Insert(key, time);
       }
-      heap_.push_back({time, key});
+      entries.push_back({time, key});
     }
-    std::make_heap(heap_.begin(), heap_.end(), Later);
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.time < b.time; });
+    fifo_.assign(entries.begin(), entries.end());
     return in.status();
   }
 
@@ -102,7 +105,6 @@ class DedupSet {
     Micros time;
     uint64_t hash;
   };
-  static bool Later(const Entry& a, const Entry& b) { return a.time > b.time; }
   static uint64_t Key(uint64_t hash) { return hash == 0 ? 1 : hash; }
   size_t Home(uint64_t key) const { return static_cast<size_t>(key) & (slots_.size() - 1); }
 
@@ -152,7 +154,7 @@ class DedupSet {
 
   std::vector<Slot> slots_;  //!< power-of-two size, at most 3/4 full
   size_t size_ = 0;
-  std::vector<Entry> heap_;  //!< min-heap by time; entries may be stale (re-sighted)
+  std::deque<Entry> fifo_;  //!< sightings in arrival order; entries may be stale (re-sighted)
 };
 
 }  // namespace gm::stream::internal

@@ -1,0 +1,71 @@
+// DedupSet against a brute-force model of its contract: an id is a duplicate when its last
+// first-sighting is at or after the cutoff; expiry and snapshots never change an answer.
+
+#include "stream/internal/dedup_set.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+
+namespace gm::stream::internal {
+namespace {
+
+TEST(DedupSetTest, RepeatWithinTheHorizonIsADuplicate) {
+  DedupSet set;
+  EXPECT_FALSE(set.CheckAndRemember(IdHash("T1"), 100, 0));
+  EXPECT_TRUE(set.CheckAndRemember(IdHash("T1"), 150, 100));   // first seen at the cutoff
+  EXPECT_FALSE(set.CheckAndRemember(IdHash("T1"), 200, 101));  // first sighting too old: new
+  EXPECT_TRUE(set.CheckAndRemember(IdHash("T1"), 210, 200));   // ... and remembered at 200
+  EXPECT_FALSE(set.CheckAndRemember(IdHash("T2"), 210, 200));
+}
+
+TEST(DedupSetTest, HashesAreStableAndSpread) {
+  // Snapshots store the hash: it must not change between builds.
+  EXPECT_EQ(IdHash(""), IdHash(""));
+  EXPECT_NE(IdHash("T000001"), IdHash("T000002"));
+  EXPECT_NE(IdHash("ab"), IdHash("ba"));
+}
+
+TEST(DedupSetTest, MatchesABruteForceModelThroughExpiryAndRestore) {
+  std::mt19937_64 rng(7);
+  DedupSet set;
+  std::map<std::string, Micros> first_seen;  // the model: last first-sighting per id
+  Micros watermark = 0;
+  constexpr Micros kHorizon = 1000;
+  for (int i = 0; i < 200'000; ++i) {
+    watermark += static_cast<Micros>(rng() % 3);
+    const Micros t = watermark + static_cast<Micros>(rng() % 50) - 25;  // out of order
+    const std::string id = "E" + std::to_string(rng() % 5000);
+    const Micros cutoff = watermark - kHorizon;
+    auto it = first_seen.find(id);
+    const bool expected = it != first_seen.end() && it->second >= cutoff;
+    if (!expected) first_seen[id] = t;
+    ASSERT_EQ(set.CheckAndRemember(IdHash(id), t, cutoff), expected) << "event " << i;
+    if (i % 997 == 0) set.Expire(cutoff);
+    if (i % 50'000 == 49'999) {
+      std::string snapshot;
+      SnapshotWriter w(snapshot);
+      set.Save(w);
+      DedupSet restored;
+      SnapshotReader r(snapshot);
+      ASSERT_TRUE(restored.Restore(r).ok());
+      EXPECT_TRUE(r.at_end());
+      set = std::move(restored);
+    }
+  }
+  // Expiry bounds memory: what is left is about one horizon of ids, not all 5000.
+  set.Expire(watermark - kHorizon);
+  EXPECT_LE(set.size(), 5000u);
+}
+
+TEST(DedupSetTest, CorruptSnapshotIsRefused) {
+  std::string snapshot = "\x01\x02";
+  SnapshotReader r(snapshot);
+  DedupSet set;
+  EXPECT_FALSE(set.Restore(r).ok());
+}
+
+}  // namespace
+}  // namespace gm::stream::internal
