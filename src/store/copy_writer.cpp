@@ -2,9 +2,8 @@
 
 #include <libpq-fe.h>
 
-#include <charconv>
-#include <cmath>
 #include <cstdlib>
+#include <utility>
 
 namespace gm::store {
 namespace {
@@ -22,57 +21,6 @@ Status ResultError(PGresult* res, std::string_view context) {
 }
 
 }  // namespace
-
-namespace copy_text {
-
-bool AppendEscaped(std::string_view value, std::string& out) {
-  bool ok = true;
-  size_t start = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    const char* escape = nullptr;
-    switch (c) {
-      case '\\':
-        escape = "\\\\";
-        break;
-      case '\t':
-        escape = "\\t";
-        break;
-      case '\n':
-        escape = "\\n";
-        break;
-      case '\r':
-        escape = "\\r";
-        break;
-      case '\0':
-        ok = false;
-        break;
-      default:
-        continue;
-    }
-    out.append(value.substr(start, i - start));
-    if (escape != nullptr) out.append(escape);
-    start = i + 1;
-  }
-  out.append(value.substr(start));
-  return ok;
-}
-
-void AppendArrayLiteral(std::span<const std::string> values, std::string& out) {
-  out.push_back('{');
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.push_back('"');
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    out.push_back('"');
-  }
-  out.push_back('}');
-}
-
-}  // namespace copy_text
 
 Result<CopyWriter> CopyWriter::Begin(Connection& conn, std::string_view table,
                                      const std::vector<std::string>& columns) {
@@ -95,16 +43,14 @@ Result<CopyWriter> CopyWriter::Begin(Connection& conn, std::string_view table,
   }
   PQclear(res);
   CopyWriter writer(conn, columns.size());
-  writer.buffer_.reserve(kFlushBytes + 4096);
+  writer.rows_.buffer_.reserve(kFlushBytes + 4096);
   return writer;
 }
 
 CopyWriter::CopyWriter(CopyWriter&& other) noexcept
     : conn_(other.conn_),
-      columns_(other.columns_),
-      fields_in_row_(other.fields_in_row_),
-      rows_(other.rows_),
-      buffer_(std::move(other.buffer_)),
+      rows_(std::move(other.rows_)),
+      appended_rows_(other.appended_rows_),
       error_(std::move(other.error_)),
       open_(std::exchange(other.open_, false)) {}
 
@@ -112,115 +58,113 @@ CopyWriter::~CopyWriter() {
   if (open_) Abort("abandoned by the writer");
 }
 
-void CopyWriter::BeginField() {
-  if (fields_in_row_++ > 0) buffer_.push_back('\t');
-}
-
 CopyWriter& CopyWriter::Null() {
-  BeginField();
-  buffer_.append("\\N");
+  rows_.Null();
   return *this;
 }
 
 CopyWriter& CopyWriter::Text(std::string_view value) {
-  BeginField();
-  if (!copy_text::AppendEscaped(value, buffer_) && error_.ok()) {
-    error_ = InvalidArgument("column " + std::to_string(fields_in_row_) + " of row " +
-                             std::to_string(rows_ + 1) +
-                             " holds a NUL byte, which PostgreSQL text cannot store");
-  }
+  rows_.Text(value);
   return *this;
 }
 
 CopyWriter& CopyWriter::TextOrNull(const std::optional<std::string>& value) {
-  return value ? Text(std::string_view(*value)) : Null();
+  value ? rows_.Text(*value) : rows_.Null();
+  return *this;
 }
 
 CopyWriter& CopyWriter::Int(int64_t value) {
-  BeginField();
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  buffer_.append(buf, end);
+  rows_.Int(value);
   return *this;
 }
 
 CopyWriter& CopyWriter::Double(double value) {
-  BeginField();
-  if (std::isnan(value)) {
-    buffer_.append("NaN");
-  } else if (std::isinf(value)) {
-    buffer_.append(value > 0 ? "Infinity" : "-Infinity");
-  } else {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-    buffer_.append(buf, end);
-  }
+  rows_.Double(value);
   return *this;
 }
 
 CopyWriter& CopyWriter::Bool(bool value) {
-  BeginField();
-  buffer_.push_back(value ? 't' : 'f');
+  rows_.Bool(value);
   return *this;
 }
 
 CopyWriter& CopyWriter::Timestamp(Micros value) {
-  BeginField();
-  AppendTimestamp(value, buffer_);
+  rows_.Timestamp(value);
   return *this;
 }
 
 CopyWriter& CopyWriter::Date(Micros value) {
-  BeginField();
-  buffer_.append(FormatTimestamp(value), 0, 10);
+  rows_.Date(value);
   return *this;
 }
 
 CopyWriter& CopyWriter::Bytes(std::string_view value) {
-  BeginField();
-  static constexpr char kHex[] = "0123456789abcdef";
-  buffer_.append("\\\\x");  // bytea's \x prefix, its backslash escaped for COPY
-  for (unsigned char c : value) {
-    buffer_.push_back(kHex[c >> 4]);
-    buffer_.push_back(kHex[c & 15]);
-  }
+  rows_.Bytes(value);
   return *this;
 }
 
 CopyWriter& CopyWriter::TextArray(std::span<const std::string> values) {
-  std::string literal;
-  copy_text::AppendArrayLiteral(values, literal);
-  return Text(literal);
+  rows_.TextArray(values);
+  return *this;
 }
 
 Status CopyWriter::EndRow() {
-  if (fields_in_row_ != columns_ && error_.ok()) {
-    error_ = InvalidArgument("row " + std::to_string(rows_ + 1) + " has " +
-                             std::to_string(fields_in_row_) + " fields; the COPY expects " +
-                             std::to_string(columns_));
-  }
-  fields_in_row_ = 0;
+  rows_.EndRow();
+  if (!rows_.status().ok()) return rows_.status();
   if (!error_.ok()) return error_;
-  buffer_.push_back('\n');
-  ++rows_;
-  if (buffer_.size() >= kFlushBytes) return Flush();
+  if (rows_.buffer_.size() >= kFlushBytes) return Flush();
+  return Status::Ok();
+}
+
+Status CopyWriter::AppendRows(const CopyRows& rows) {
+  if (!error_.ok()) return error_;
+  if (!rows_.status().ok()) return rows_.status();
+  if (!rows.status().ok()) {
+    error_ = rows.status();
+    return error_;
+  }
+  if (rows.columns() != rows_.columns()) {
+    error_ = InvalidArgument("appended rows have " + std::to_string(rows.columns()) +
+                             " columns; the COPY expects " + std::to_string(rows_.columns()));
+    return error_;
+  }
+  if (rows_.fields_in_row_ != 0) {
+    error_ =
+        InvalidArgument("rows appended in the middle of row " + std::to_string(rows_.rows() + 1));
+    return error_;
+  }
+  // What is buffered goes first; the appended rows go out as they are, in chunks (COPY
+  // data messages need not end at row boundaries), without another copy.
+  if (Status s = Flush(); !s.ok()) return s;
+  std::string_view data = rows.data();
+  while (!data.empty()) {
+    const std::string_view chunk = data.substr(0, kFlushBytes);
+    if (Status s = Send(chunk); !s.ok()) return s;
+    data.remove_prefix(chunk.size());
+  }
+  appended_rows_ += rows.rows();
+  return Status::Ok();
+}
+
+Status CopyWriter::Send(std::string_view data) {
+  if (PQputCopyData(conn_->raw(), data.data(), static_cast<int>(data.size())) != 1) {
+    error_ = Unavailable("COPY: " + std::string(PQerrorMessage(conn_->raw())));
+    return error_;
+  }
   return Status::Ok();
 }
 
 Status CopyWriter::Flush() {
-  if (buffer_.empty()) return Status::Ok();
-  if (PQputCopyData(conn_->raw(), buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
-    error_ = Unavailable("COPY: " + std::string(PQerrorMessage(conn_->raw())));
-    return error_;
-  }
-  buffer_.clear();
+  if (rows_.buffer_.empty()) return Status::Ok();
+  if (Status s = Send(rows_.buffer_); !s.ok()) return s;
+  rows_.buffer_.clear();
   return Status::Ok();
 }
 
 Result<int64_t> CopyWriter::Finish() {
   if (!open_) return Internal("COPY already finished");
-  if (!error_.ok()) {
-    Status s = error_;
+  if (!error_.ok() || !rows_.status().ok()) {
+    Status s = !error_.ok() ? error_ : rows_.status();
     Abort(s.message());
     return s;
   }

@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "store/connection.h"
+#include "store/copy_rows.h"
 
 namespace gm::store {
 
@@ -22,7 +23,8 @@ namespace gm::store {
 //! visible atomically with other writes; without one, COPY commits on its own.
 //! The connection may not be used for anything else between Begin and Finish/Abort.
 //! Field calls never fail; the first problem (e.g. a NUL byte in text, which PostgreSQL
-//! cannot store) is remembered and returned by EndRow/Finish.
+//! cannot store) is remembered and returned by EndRow/Finish. Rows encoded elsewhere
+//! (CopyRows, the same encoding) are sent with AppendRows.
 class CopyWriter {
  public:
   //! Starts COPY into `table` (an identifier, optionally schema-qualified, quoted as
@@ -55,34 +57,33 @@ class CopyWriter {
   //! a field could not be encoded; Unavailable when the connection failed while sending.
   Status EndRow();
 
+  //! Sends rows encoded earlier, after the rows written so far. Returns rows.status() when
+  //! that is not ok, InvalidArgument when `rows` has another number of columns than this
+  //! COPY or a row written with the field calls is not ended yet, Unavailable when the
+  //! connection failed while sending. After an error Finish fails too (nothing is stored).
+  Status AppendRows(const CopyRows& rows);
+
   //! Sends the rest and ends the COPY. Returns the number of rows the server stored, or the
   //! server's error (a bad value, a constraint) mapped by ToStatus.
   Result<int64_t> Finish();
   //! Cancels the COPY; the server reports an error, so roll the transaction back.
   void Abort(std::string_view reason);
 
-  int64_t rows() const { return rows_; }
+  //! Rows written or appended so far.
+  int64_t rows() const { return rows_.rows() + appended_rows_; }
 
  private:
-  CopyWriter(Connection& conn, size_t columns) : conn_(&conn), columns_(columns) {}
-  void BeginField();
+  CopyWriter(Connection& conn, size_t columns) : conn_(&conn), rows_(columns) {}
   Status Flush();
+  Status Send(std::string_view data);
 
   Connection* conn_;
-  size_t columns_;
-  size_t fields_in_row_ = 0;
-  int64_t rows_ = 0;
-  std::string buffer_;
+  // The encoding buffer: sent whenever it passes a size, the rest by Finish.
+  CopyRows rows_;
+  int64_t appended_rows_ = 0;
+  // A failure to send, or an AppendRows error; encoding problems are in rows_.status().
   Status error_;
   bool open_ = true;
 };
-
-namespace copy_text {
-//! Appends `value` escaped for COPY's text format: backslash, tab, newline and carriage
-//! return become \\, \t, \n, \r. Returns false when `value` holds a NUL byte.
-[[nodiscard]] bool AppendEscaped(std::string_view value, std::string& out);
-//! Appends a PostgreSQL array literal of quoted elements: {"a","b \"c\""}.
-void AppendArrayLiteral(std::span<const std::string> values, std::string& out);
-}  // namespace copy_text
 
 }  // namespace gm::store

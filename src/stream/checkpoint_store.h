@@ -87,7 +87,10 @@ class CheckpointStore {
   virtual Status Commit(const CheckpointBatch& batch) = 0;
 };
 
-//! Commits into PostgreSQL through `pool` (sql/0001_core.sql, 0002_stream.sql).
+//! Commits into PostgreSQL through `pool` (sql/0001_core.sql, 0002_stream.sql; the
+//! transaction is described in docs/database.md). Each Load/Commit holds one connection of
+//! `pool` while it runs, and discards it after an error other than fencing. `pool` must
+//! outlive the store. Steps and their times are logged at debug level ("stream").
 std::unique_ptr<CheckpointStore> NewPostgresCheckpointStore(store::ConnectionPool& pool);
 
 //! Keeps only the latest offsets and snapshots in memory and counts the rows it is given:

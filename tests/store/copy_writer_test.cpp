@@ -132,6 +132,88 @@ TEST(CopyWriterTest, BadRowsAndServerErrorsAreReportedAndTheConnectionSurvives) 
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM t")[0].as<int64_t>(), 0);
 }
 
+TEST(CopyWriterTest, AppendRowsSendsEncodedRowsBetweenWrittenOnes) {
+  TestCluster cluster;
+  cluster.Start();
+  auto conn = cluster.Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(conn->Execute("CREATE TABLE t (id int, s text, b bytea, a text[])").ok());
+  // More than the writer's flush size, so the appended rows go out in several chunks.
+  CopyRows rows(4);
+  const std::string filler(200, 'x');
+  for (int i = 1; i <= 5000; ++i) {
+    rows.Int(i).Text("row " + std::to_string(i) + "\t\\" + filler);
+    rows.Bytes(std::string("\0\x01", 2)).TextArray(std::vector<std::string>{"a\"", "\\"});
+    rows.EndRow();
+  }
+  ASSERT_GT(rows.data().size(), 1'000'000u);
+  {
+    pqxx::work tx(conn->pqxx());
+    Result<CopyWriter> w = CopyWriter::Begin(*conn, "t", {"id", "s", "b", "a"});
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    w->Int(0).Text("written").Bytes("").TextArray(std::vector<std::string>{});
+    ASSERT_TRUE(w->EndRow().ok());
+    ASSERT_TRUE(w->AppendRows(rows).ok());
+    ASSERT_TRUE(w->AppendRows(CopyRows(4)).ok());  // nothing to send
+    w->Int(5001).Null().Null().Null();
+    ASSERT_TRUE(w->EndRow().ok());
+    EXPECT_EQ(w->rows(), 5002);
+    Result<int64_t> n = w->Finish();
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(*n, 5002);
+    tx.commit();
+  }
+  pqxx::nontransaction tx(conn->pqxx());
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT id) FROM t")[0].as<int64_t>(), 5002);
+  pqxx::row r = tx.exec1("SELECT s, encode(b, 'hex'), a[1], a[2] FROM t WHERE id = 4321");
+  EXPECT_EQ(r[0].as<std::string>(), "row 4321\t\\" + filler);
+  EXPECT_EQ(r[1].as<std::string>(), "0001");
+  EXPECT_EQ(r[2].as<std::string>(), "a\"");
+  EXPECT_EQ(r[3].as<std::string>(), "\\");
+  EXPECT_TRUE(tx.exec1("SELECT s FROM t WHERE id = 5001")[0].is_null());
+}
+
+TEST(CopyWriterTest, AppendRowsRefusesBadRowsAndTheCopyStoresNothing) {
+  TestCluster cluster;
+  cluster.Start();
+  auto conn = cluster.Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(conn->Execute("CREATE TABLE t (id int, s text)").ok());
+  CopyRows good(2);
+  good.Int(1).Text("good").EndRow();
+  CopyRows nul(2);
+  nul.Int(2).Text(std::string("a\0b", 3)).EndRow();
+  CopyRows narrow(1);
+  narrow.Int(3).EndRow();
+  {
+    Result<CopyWriter> w = CopyWriter::Begin(*conn, "t", {"id", "s"});
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE(w->AppendRows(good).ok());
+    Status s = w->AppendRows(nul);
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("NUL"), std::string::npos) << s.message();
+    EXPECT_EQ(w->Finish().status().code(), ErrorCode::kInvalidArgument);
+  }
+  {
+    Result<CopyWriter> w = CopyWriter::Begin(*conn, "t", {"id", "s"});
+    ASSERT_TRUE(w.ok());
+    Status s = w->AppendRows(narrow);
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("1 columns; the COPY expects 2"), std::string::npos) << s.message();
+    EXPECT_FALSE(w->Finish().ok());
+  }
+  {
+    Result<CopyWriter> w = CopyWriter::Begin(*conn, "t", {"id", "s"});
+    ASSERT_TRUE(w.ok());
+    w->Int(4);  // a row not ended yet
+    EXPECT_EQ(w->AppendRows(good).code(), ErrorCode::kInvalidArgument);
+    w->Abort("test");
+  }
+  EXPECT_TRUE(conn->Healthy());
+  pqxx::nontransaction tx(conn->pqxx());
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM t")[0].as<int64_t>(), 0);
+}
+
 class CatalogLoadTest : public ::testing::Test {
  protected:
   void SetUp() override {

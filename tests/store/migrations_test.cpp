@@ -21,9 +21,10 @@ Migration Make(int32_t version, std::string name, std::string sql) {
   return std::move(m).value();
 }
 
-int64_t Scalar(Connection& conn, const std::string& sql) {
+template <typename T = int64_t>
+T Scalar(Connection& conn, const std::string& sql) {
   pqxx::nontransaction tx(conn.pqxx());
-  return tx.exec1(sql)[0].as<int64_t>();
+  return tx.exec1(sql)[0].as<T>();
 }
 
 TEST(MigrationsTest, BuiltinMigrationsApplyOnceAndAreRecorded) {
@@ -40,10 +41,10 @@ TEST(MigrationsTest, BuiltinMigrationsApplyOnceAndAreRecorded) {
   Result<std::vector<Migration>> applied = Migrate(*conn, BuiltinMigrations());
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(applied->size(), BuiltinMigrations().size());
-  for (const char* table :
-       {"products", "customers", "transactions", "transaction_items", "sales_metrics_by_task",
-        "transaction_anomalies", "stream_offsets", "dead_letter_events",
-        "kafka_metrics_by_partition", "sales_metrics", "sales_hourly", "kafka_metrics"}) {
+  for (const char* table : {"products", "customers", "transactions", "transaction_items",
+                            "sales_metrics_by_task", "transaction_anomalies", "stream_offsets",
+                            "dead_letter_events", "kafka_metrics_by_partition", "sales_metrics",
+                            "sales_hourly", "kafka_metrics", "stream_task_state"}) {
     EXPECT_EQ(Scalar(*conn, std::string("SELECT count(*) FROM ") + table), 0) << table;
   }
 
@@ -158,12 +159,14 @@ TEST(ReadOnlyRoleTest, TheReaderRoleCanReadButNotWrite) {
   tx.exec("SET LOCAL ROLE globalmart_reader");
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM products")[0].as<int64_t>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM sales_metrics")[0].as<int64_t>(), 0);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM stream_task_state")[0].as<int64_t>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM later")[0].as<int64_t>(), 0);
   for (const char* sql :
        {"INSERT INTO products (product_id, name, category, price_cents, initial_stock) "
         "VALUES ('p', 'n', 'c', 1, 1)",
         "UPDATE stream_offsets SET next_offset = 0", "DELETE FROM transactions",
-        "CREATE TABLE mine (x int)", "TRUNCATE dead_letter_events"}) {
+        "DELETE FROM stream_task_state", "CREATE TABLE mine (x int)",
+        "TRUNCATE dead_letter_events"}) {
     pqxx::subtransaction attempt(tx, "attempt");
     try {
       attempt.exec(sql);
@@ -174,6 +177,32 @@ TEST(ReadOnlyRoleTest, TheReaderRoleCanReadButNotWrite) {
           << sql << ": " << s.message();
     }
   }
+}
+
+// 0001's default privileges cover the tables its own role creates; a later migration run
+// by another role (here a member of the first, as a deploy role would be) grants explicitly.
+TEST(ReadOnlyRoleTest, TablesOfLaterMigrationsRunByAnotherRoleAreReadable) {
+  TestCluster cluster;
+  cluster.Start();
+  auto conn = cluster.Connect();
+  ASSERT_NE(conn, nullptr);
+  const std::vector<Migration>& all = BuiltinMigrations();
+  ASSERT_GE(all.size(), 2u);
+  ASSERT_TRUE(Migrate(*conn, {all[0]}).ok());
+  ASSERT_TRUE(conn->Execute("CREATE ROLE deployer NOLOGIN IN ROLE " +
+                            Scalar<std::string>(*conn, "SELECT current_user") +
+                            "; SET ROLE deployer")
+                  .ok());
+  Result<std::vector<Migration>> applied = Migrate(*conn, all);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(Scalar<std::string>(*conn,
+                                "SELECT tableowner::text FROM pg_tables "
+                                "WHERE tablename = 'stream_task_state'"),
+            "deployer");
+  ASSERT_TRUE(conn->Execute("RESET ROLE").ok());
+  pqxx::work tx(conn->pqxx());
+  tx.exec("SET LOCAL ROLE globalmart_reader");
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM stream_task_state")[0].as<int64_t>(), 0);
 }
 
 }  // namespace

@@ -2,12 +2,15 @@
 // error mapping. No server needed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "store/catalog_csv.h"
 #include "store/connection.h"
+#include "store/copy_rows.h"
 #include "store/copy_writer.h"
 #include "store/database.h"
 #include "store/internal/csv.h"
@@ -116,6 +119,83 @@ TEST(CopyTextTest, ArrayLiteralsQuoteEveryElement) {
   copy_text::AppendArrayLiteral(
       std::vector<std::string>{"a", "b,c", "say \"hi\"", "back\\slash", "{x}", "NULL", ""}, out);
   EXPECT_EQ(out, R"({"a","b,c","say \"hi\"","back\\slash","{x}","NULL",""})");
+}
+
+TEST(CopyRowsTest, EncodesEveryFieldKindLikeCopyText) {
+  CopyRows rows(16);
+  const std::vector<std::string> array = {"a", "b\"c", "back\\slash"};
+  rows.Null().Text("tab\there\\").TextOrNull("").TextOrNull("x").Int(-5).Int(INT64_MIN);
+  rows.Double(-0.1).Double(std::nan("")).Double(HUGE_VAL).Double(-HUGE_VAL).Bool(true);
+  rows.Bool(false).Timestamp(1'700'000'000'123'456).Date(1'700'000'000'123'456);
+  rows.Bytes(std::string("\0\xff\n", 3)).TextArray(array);
+  rows.EndRow();
+  EXPECT_TRUE(rows.status().ok()) << rows.status().ToString();
+  EXPECT_EQ(rows.rows(), 1);
+  EXPECT_FALSE(rows.empty());
+  EXPECT_EQ(rows.data(),
+            "\\N\ttab\\there\\\\\t\\N\tx\t-5\t-9223372036854775808\t-0.1\tNaN\tInfinity\t"
+            "-Infinity\tt\tf\t2023-11-14T22:13:20.123456Z\t2023-11-14\t\\\\x00ff0a\t"
+            R"({"a","b\\"c","back\\\\slash"})"
+            "\n");
+  // A second row starts after the first one's newline; whole-millisecond times get 3 digits.
+  rows.Timestamp(0).Null().Null().Null().Null().Null().Null().Null().Null().Null().Null().Null();
+  rows.Null().Null().Bytes("").TextArray(std::vector<std::string>{});
+  rows.EndRow();
+  EXPECT_EQ(rows.rows(), 2);
+  EXPECT_TRUE(
+      rows.data().ends_with("\n1970-01-01T00:00:00.000Z\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t"
+                            "\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\\\x\t{}\n"))
+      << rows.data();
+}
+
+TEST(CopyRowsTest, ANulByteIsRememberedAndTheRowStillEncoded) {
+  CopyRows rows(2);
+  rows.Int(1).Text("fine").EndRow();
+  rows.Int(2).Text(std::string("a\0b", 3)).EndRow();
+  rows.Int(3).Text("after").EndRow();
+  ASSERT_FALSE(rows.status().ok());
+  EXPECT_EQ(rows.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(rows.status().message().find("column 2 of row 2 holds a NUL byte"), std::string::npos)
+      << rows.status().message();
+  EXPECT_EQ(rows.rows(), 3);
+  EXPECT_EQ(std::count(rows.data().begin(), rows.data().end(), '\n'), 3);
+
+  CopyRows arrays(1);
+  arrays.TextArray(std::vector<std::string>{"ok", std::string("\0", 1)}).EndRow();
+  EXPECT_NE(arrays.status().message().find("NUL"), std::string::npos);
+}
+
+TEST(CopyRowsTest, AWrongFieldCountIsRememberedFirstErrorWins) {
+  CopyRows rows(3);
+  rows.Int(1).Int(2).EndRow();
+  rows.Text(std::string("\0", 1)).Int(2).Int(3).EndRow();
+  ASSERT_FALSE(rows.status().ok());
+  EXPECT_EQ(rows.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(rows.status().message().find("row 1 has 2 fields; the COPY expects 3"),
+            std::string::npos)
+      << rows.status().message();
+  CopyRows too_many(1);
+  too_many.Int(1).Int(2).EndRow();
+  EXPECT_NE(too_many.status().message().find("has 2 fields"), std::string::npos);
+}
+
+TEST(CopyRowsTest, ClearForgetsRowsAndStatusButKeepsCapacity) {
+  CopyRows rows(1);
+  for (int i = 0; i < 1000; ++i) rows.Text("some text to fill the buffer").EndRow();
+  rows.Text(std::string("\0", 1)).EndRow();
+  ASSERT_FALSE(rows.status().ok());
+  const size_t capacity = rows.data().size();
+  rows.Clear();
+  EXPECT_TRUE(rows.status().ok());
+  EXPECT_TRUE(rows.empty());
+  EXPECT_EQ(rows.rows(), 0);
+  EXPECT_EQ(rows.data(), "");
+  EXPECT_EQ(rows.columns(), 1u);
+  const char* before = nullptr;
+  rows.Text("x").EndRow();
+  before = rows.data().data();
+  for (int i = 0; i < 900; ++i) rows.Text("some text to fill the buffer").EndRow();
+  EXPECT_EQ(rows.data().data(), before) << "reallocated below the old size " << capacity;
 }
 
 TEST(CsvReaderTest, ReadsRfc4180) {

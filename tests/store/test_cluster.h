@@ -6,9 +6,10 @@
 // removed at the end.
 //
 // initdb costs seconds, so the first test run of each build of the test program makes a
-// template cluster in the temporary folder (named after the program's modification time,
-// older ones are removed) and Start() copies it. Tests of initdb itself use
-// EmbeddedPostgres on Options() directly.
+// template cluster in the temporary folder (named after the program's path and
+// modification time; those of earlier builds of the same program are removed, never those
+// of other test programs, which may be running at the same time) and Start() copies it.
+// Tests of initdb itself use EmbeddedPostgres on Options() directly.
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -85,8 +87,11 @@ class TestCluster {
 
  private:
   static std::string TemplatePrefix() {
+    std::error_code ec;
+    const std::string program = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     return (std::filesystem::temp_directory_path() /
-            ("gm-store-template-" + std::to_string(getuid()) + "-"))
+            ("gm-store-tmpl-" + std::to_string(getuid()) + "-" +
+             std::to_string(std::hash<std::string>{}(program)) + "-"))
         .string();
   }
   static std::string TemplateDir() {

@@ -1,0 +1,160 @@
+#include "stream/checkpoint_store.h"
+
+#include <algorithm>
+
+namespace gm::stream {
+
+const std::vector<std::string>& TransactionColumns() {
+  static const std::vector<std::string> kColumns = {"transaction_id",
+                                                    "user_id",
+                                                    "session_id",
+                                                    "event_time",
+                                                    "total_amount_cents",
+                                                    "line_items_total_cents",
+                                                    "payment_method",
+                                                    "country",
+                                                    "city",
+                                                    "currency",
+                                                    "device",
+                                                    "amount_mismatch"};
+  return kColumns;
+}
+
+const std::vector<std::string>& TransactionItemColumns() {
+  static const std::vector<std::string> kColumns = {"transaction_id", "line_no",  "product_id",
+                                                    "category",       "quantity", "price_cents"};
+  return kColumns;
+}
+
+void CheckpointBatch::Clear() {
+  offsets.clear();
+  snapshots.clear();
+  transactions.Clear();
+  transaction_items.Clear();
+  anomalies.clear();
+  sales.clear();
+  dead_letters.clear();
+  metrics.clear();
+}
+
+bool CheckpointBatch::NoRows() const {
+  return transactions.empty() && transaction_items.empty() && anomalies.empty() && sales.empty() &&
+         dead_letters.empty() && metrics.empty();
+}
+
+namespace {
+
+// The archive rows must have the archive tables' columns and be free of encoding errors;
+// either problem refuses the whole batch before anything is written.
+Status CheckArchiveRows(const store::CopyRows& rows, const std::vector<std::string>& columns,
+                        const char* table) {
+  if (rows.columns() != columns.size()) {
+    return InvalidArgument(std::string(table) + " rows have " + std::to_string(rows.columns()) +
+                           " columns; the table has " + std::to_string(columns.size()));
+  }
+  if (!rows.status().ok()) {
+    return InvalidArgument(std::string(table) + ": " + rows.status().message());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<RestoredCheckpoint> MemoryCheckpointStore::Load(const std::string& group) {
+  RestoredCheckpoint out;
+  std::lock_guard lock(mu_);
+  auto it = groups_.find(group);
+  if (it == groups_.end()) return out;
+  for (const auto& [key, offset] : it->second.offsets) {
+    out.offsets.push_back({key.first, key.second, offset.next_offset});
+    out.max_generation = std::max(out.max_generation, offset.generation);
+  }
+  for (const auto& [task, snapshot] : it->second.snapshots) {
+    out.snapshots[task] = snapshot.bytes;
+    out.max_generation = std::max(out.max_generation, snapshot.generation);
+  }
+  return out;
+}
+
+Status MemoryCheckpointStore::Commit(const CheckpointBatch& batch) {
+  if (Status s = CheckArchiveRows(batch.transactions, TransactionColumns(), "transactions");
+      !s.ok()) {
+    return s;
+  }
+  if (Status s =
+          CheckArchiveRows(batch.transaction_items, TransactionItemColumns(), "transaction_items");
+      !s.ok()) {
+    return s;
+  }
+  std::lock_guard lock(mu_);
+  GroupState& group = groups_[batch.consumer_group];
+  // Fencing first, so a refused batch changes nothing.
+  for (const SourceOffset& o : batch.offsets) {
+    auto it = group.offsets.find({o.topic, o.partition});
+    if (it != group.offsets.end() && it->second.generation > batch.generation) {
+      return Aborted("fenced: " + o.topic + "[" + std::to_string(o.partition) + "] of group " +
+                     batch.consumer_group + " was committed by generation " +
+                     std::to_string(it->second.generation) + "; this commit has generation " +
+                     std::to_string(batch.generation));
+    }
+  }
+  for (const auto& [task, bytes] : batch.snapshots) {
+    auto it = group.snapshots.find(task);
+    if (it != group.snapshots.end() && it->second.generation > batch.generation) {
+      return Aborted("fenced: task " + std::to_string(task) + " of group " + batch.consumer_group +
+                     " was committed by generation " + std::to_string(it->second.generation) +
+                     "; this commit has generation " + std::to_string(batch.generation));
+    }
+  }
+  for (const SourceOffset& o : batch.offsets) {
+    group.offsets[{o.topic, o.partition}] = {o.next_offset, batch.generation};
+  }
+  for (const auto& [task, bytes] : batch.snapshots) {
+    group.snapshots[task] = {bytes, batch.generation};
+  }
+  for (const SalesRow& row : batch.sales) {
+    sales_[{row.window_start, row.window_end, row.category, row.country, row.task}] = row;
+  }
+  for (const AnomalyRow& row : batch.anomalies) anomalies_.try_emplace(row.transaction_id, row);
+  for (const DeadLetterRow& row : batch.dead_letters) {
+    dead_letters_.try_emplace({row.topic, row.partition, row.offset}, row);
+  }
+  ++totals_.commits;
+  totals_.transactions += batch.transactions.rows();
+  totals_.transaction_items += batch.transaction_items.rows();
+  totals_.anomalies += static_cast<int64_t>(batch.anomalies.size());
+  totals_.sales_rows += static_cast<int64_t>(batch.sales.size());
+  totals_.dead_letters += static_cast<int64_t>(batch.dead_letters.size());
+  return Status::Ok();
+}
+
+MemoryCheckpointStore::Totals MemoryCheckpointStore::totals() const {
+  std::lock_guard lock(mu_);
+  return totals_;
+}
+
+std::vector<SalesRow> MemoryCheckpointStore::SalesTable() const {
+  std::lock_guard lock(mu_);
+  std::vector<SalesRow> out;
+  out.reserve(sales_.size());
+  for (const auto& [key, row] : sales_) out.push_back(row);
+  return out;
+}
+
+std::vector<AnomalyRow> MemoryCheckpointStore::Anomalies() const {
+  std::lock_guard lock(mu_);
+  std::vector<AnomalyRow> out;
+  out.reserve(anomalies_.size());
+  for (const auto& [key, row] : anomalies_) out.push_back(row);
+  return out;
+}
+
+std::vector<DeadLetterRow> MemoryCheckpointStore::DeadLetters() const {
+  std::lock_guard lock(mu_);
+  std::vector<DeadLetterRow> out;
+  out.reserve(dead_letters_.size());
+  for (const auto& [key, row] : dead_letters_) out.push_back(row);
+  return out;
+}
+
+}  // namespace gm::stream

@@ -1,0 +1,690 @@
+// The PostgreSQL checkpoint store: one transaction per checkpoint (docs/database.md, The
+// checkpoint transaction). The archive goes into its tables by COPY; other bulk rows are
+// COPYed into per-session staging tables and merged with one INSERT ... SELECT each; small
+// row sets use prepared statements.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <pqxx/pqxx>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "common/logging.h"
+#include "store/connection.h"
+#include "store/copy_writer.h"
+#include "store/pool.h"
+#include "stream/checkpoint_store.h"
+
+namespace gm::stream {
+namespace {
+
+using store::Connection;
+using store::CopyRows;
+using store::CopyWriter;
+
+// Up to this many anomaly, dead-letter or sales rows go in with one prepared statement
+// each; more are COPYed into a staging table and merged by one statement (which costs
+// three round trips whatever the count).
+constexpr size_t kDirectRows = 4;
+
+// Staging tables live as long as the session; ON COMMIT DELETE ROWS empties them at the
+// end of every transaction that used them, and a rolled-back COPY leaves nothing behind.
+// IF NOT EXISTS makes the statement a few catalog lookups once the tables exist (one round
+// trip, in commits that stage anything), and spares bookkeeping of which pooled session has
+// them, which a reconnect or a rolled-back first commit would make lie.
+constexpr char kCreateStaging[] =
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_transactions "
+    "(LIKE transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_transaction_items "
+    "(LIKE transaction_items INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_anomalies "
+    "(LIKE transaction_anomalies INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_dead_letters "
+    "(LIKE dead_letter_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_sales "
+    "(LIKE sales_metrics_by_task INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;";
+
+// The staging tables have the targets' column order (LIKE), so SELECT * fits.
+constexpr char kMergeTransactions[] =
+    "INSERT INTO transactions SELECT * FROM gm_ckpt_transactions ON CONFLICT DO NOTHING;";
+constexpr char kMergeTransactionItems[] =
+    "INSERT INTO transaction_items SELECT * FROM gm_ckpt_transaction_items "
+    "ON CONFLICT DO NOTHING;";
+
+const std::vector<std::string>& AnomalyColumns() {
+  static const std::vector<std::string> kColumns = {
+      "transaction_id", "user_id",       "event_time",    "total_amount_cents",
+      "country",        "anomaly_score", "anomaly_types", "description"};
+  return kColumns;
+}
+constexpr char kMergeAnomalies[] =
+    "INSERT INTO transaction_anomalies (transaction_id, user_id, event_time, "
+    "total_amount_cents, country, anomaly_score, anomaly_types, description) "
+    "SELECT transaction_id, user_id, event_time, total_amount_cents, country, anomaly_score, "
+    "anomaly_types, description FROM gm_ckpt_anomalies "
+    "ON CONFLICT (transaction_id) DO NOTHING;";
+
+const std::vector<std::string>& DeadLetterColumns() {
+  static const std::vector<std::string> kColumns = {
+      "source_topic", "source_partition", "source_offset", "raw", "raw_size", "reason"};
+  return kColumns;
+}
+constexpr char kMergeDeadLetters[] =
+    "INSERT INTO dead_letter_events (source_topic, source_partition, source_offset, raw, "
+    "raw_size, reason) SELECT source_topic, source_partition, source_offset, raw, raw_size, "
+    "reason FROM gm_ckpt_dead_letters ON CONFLICT DO NOTHING;";
+
+const std::vector<std::string>& SalesColumns() {
+  static const std::vector<std::string> kColumns = {
+      "window_start",       "window_end",        "category",      "country", "task",
+      "total_amount_cents", "transaction_count", "item_quantity", "is_final"};
+  return kColumns;
+}
+// The upsert of absolute sales values, after INSERT ... VALUES or SELECT.
+constexpr char kSalesUpsert[] =
+    " ON CONFLICT (window_start, window_end, category, country, task) DO UPDATE SET "
+    "total_amount_cents = EXCLUDED.total_amount_cents, "
+    "transaction_count = EXCLUDED.transaction_count, item_quantity = EXCLUDED.item_quantity, "
+    "is_final = EXCLUDED.is_final, updated_at = now()";
+const std::string kMergeSales =
+    std::string(
+        "INSERT INTO sales_metrics_by_task (window_start, window_end, category, country, task, "
+        "total_amount_cents, transaction_count, item_quantity, is_final) "
+        "SELECT window_start, window_end, category, country, task, total_amount_cents, "
+        "transaction_count, item_quantity, is_final FROM gm_ckpt_sales") +
+    kSalesUpsert + ";";
+
+// Prepared statements. libpqxx registers them with each session on first use.
+struct Statement {
+  const char* name;
+  std::string sql;
+};
+
+// Fencing: a row is written only when its stored generation is not newer; RETURNING
+// tells which were.
+const Statement kUpsertOffsets = {
+    "gm_ckpt_offsets",
+    "INSERT INTO stream_offsets (consumer_group, source_topic, source_partition, next_offset, "
+    "owner_generation, owner, updated_at) "
+    "SELECT $1, u.topic, u.part, u.next, $5, nullif($6, ''), now() "
+    "FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS u(topic, part, next) "
+    "ON CONFLICT (consumer_group, source_topic, source_partition) DO UPDATE SET "
+    "next_offset = EXCLUDED.next_offset, owner_generation = EXCLUDED.owner_generation, "
+    "owner = EXCLUDED.owner, updated_at = now() "
+    "WHERE stream_offsets.owner_generation <= EXCLUDED.owner_generation "
+    "RETURNING source_topic, source_partition"};
+
+const Statement kUpsertSnapshot = {
+    "gm_ckpt_snapshot",
+    "INSERT INTO stream_task_state (consumer_group, task, owner_generation, snapshot, "
+    "snapshot_size, updated_at) VALUES ($1, $2, $3, $4, $5, now()) "
+    "ON CONFLICT (consumer_group, task) DO UPDATE SET "
+    "owner_generation = EXCLUDED.owner_generation, snapshot = EXCLUDED.snapshot, "
+    "snapshot_size = EXCLUDED.snapshot_size, updated_at = now() "
+    "WHERE stream_task_state.owner_generation <= EXCLUDED.owner_generation"};
+
+const Statement kInsertAnomaly = {
+    "gm_ckpt_anomaly",
+    "INSERT INTO transaction_anomalies (transaction_id, user_id, event_time, "
+    "total_amount_cents, country, anomaly_score, anomaly_types, description) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (transaction_id) DO NOTHING"};
+
+const Statement kInsertDeadLetter = {
+    "gm_ckpt_dead_letter",
+    "INSERT INTO dead_letter_events (source_topic, source_partition, source_offset, raw, "
+    "raw_size, reason) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"};
+
+const Statement kUpsertSales = {
+    "gm_ckpt_sales",
+    std::string(
+        "INSERT INTO sales_metrics_by_task (window_start, window_end, category, country, task, "
+        "total_amount_cents, transaction_count, item_quantity, is_final) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)") +
+        kSalesUpsert};
+
+// Counts are added to what the interval already holds; the lag is the latest known one.
+const Statement kAddMetrics = {
+    "gm_ckpt_metrics",
+    "INSERT INTO kafka_metrics_by_partition (source_topic, source_partition, interval_start, "
+    "received, valid, invalid, late, duplicate, consumer_lag, updated_at) "
+    "SELECT u.*, now() FROM unnest($1::text[], $2::integer[], $3::timestamptz[], "
+    "$4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[]) "
+    "AS u(topic, part, interval_start, received, valid, invalid, late, duplicate, lag) "
+    "ON CONFLICT (source_topic, interval_start, source_partition) DO UPDATE SET "
+    "received = kafka_metrics_by_partition.received + EXCLUDED.received, "
+    "valid = kafka_metrics_by_partition.valid + EXCLUDED.valid, "
+    "invalid = kafka_metrics_by_partition.invalid + EXCLUDED.invalid, "
+    "late = kafka_metrics_by_partition.late + EXCLUDED.late, "
+    "duplicate = kafka_metrics_by_partition.duplicate + EXCLUDED.duplicate, "
+    "consumer_lag = coalesce(EXCLUDED.consumer_lag, kafka_metrics_by_partition.consumer_lag), "
+    "updated_at = now()"};
+
+const Statement* const kStatements[] = {&kUpsertOffsets,    &kUpsertSnapshot, &kInsertAnomaly,
+                                        &kInsertDeadLetter, &kUpsertSales,    &kAddMetrics};
+
+// --- Array literals for unnest() parameters ----------------------------------------------
+
+// Builds a PostgreSQL array literal element by element ({"a","b"}, {1,NULL}).
+class ArrayLiteral {
+ public:
+  //! A text element, quoted (any text but NUL).
+  void Add(std::string_view text) {
+    Next();
+    text_.push_back('"');
+    for (char c : text) {
+      if (c == '"' || c == '\\') text_.push_back('\\');
+      text_.push_back(c);
+    }
+    text_.push_back('"');
+  }
+  void Add(int64_t value) {
+    Next();
+    text_ += std::to_string(value);
+  }
+  void AddNull() {
+    Next();
+    text_ += "NULL";
+  }
+  //! The literal; the builder is spent.
+  std::string Take() {
+    text_.push_back('}');
+    return std::move(text_);
+  }
+
+ private:
+  void Next() {
+    if (text_.size() > 1) text_.push_back(',');
+  }
+  std::string text_ = "{";
+};
+
+// --- What a batch becomes before the database is involved --------------------------------
+
+// The batch in the shapes the statements take: duplicates resolved the way the batch
+// means them, small sets kept for direct statements, large ones encoded for COPY. Built
+// without a connection, so a batch that cannot be stored is refused before anything is
+// sent.
+struct Inputs {
+  // Offsets: the last one given per partition, sorted (commits of different owners lock
+  // the rows in one order, so they cannot deadlock).
+  std::vector<SourceOffset> offsets;
+  std::string offset_topics, offset_partitions, offset_values;
+
+  // Anomalies and dead letters: encoded (which also checks them); sent by COPY when staged.
+  CopyRows anomalies{AnomalyColumns().size()};
+  CopyRows dead_letters{DeadLetterColumns().size()};
+  // Sales: the last row given per key (an upsert may not touch a row twice).
+  std::vector<const SalesRow*> sales;
+  CopyRows sales_rows{SalesColumns().size()};
+  bool stage_anomalies = false;
+  bool stage_dead_letters = false;
+  bool stage_sales = false;
+
+  // Metrics summed per key, as array literals; empty when there are none.
+  size_t metric_rows = 0;
+  std::string metric_arrays[9];
+
+  bool NeedsStaging() const { return stage_anomalies || stage_dead_letters || stage_sales; }
+};
+
+Status CheckArchiveRows(const CopyRows& rows, const std::vector<std::string>& columns,
+                        const char* table) {
+  if (rows.columns() != columns.size()) {
+    return InvalidArgument(std::string(table) + " rows have " + std::to_string(rows.columns()) +
+                           " columns; the table has " + std::to_string(columns.size()));
+  }
+  if (!rows.status().ok()) {
+    return InvalidArgument(std::string(table) + ": " + rows.status().message());
+  }
+  return Status::Ok();
+}
+
+Status PrepareOffsets(const CheckpointBatch& batch, Inputs& in) {
+  in.offsets = batch.offsets;
+  // Stable, so the last of equal partitions stays last; then keep it.
+  std::stable_sort(in.offsets.begin(), in.offsets.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+  });
+  std::vector<SourceOffset> unique;
+  for (size_t i = 0; i < in.offsets.size(); ++i) {
+    const bool last = i + 1 == in.offsets.size() ||
+                      std::tie(in.offsets[i].topic, in.offsets[i].partition) !=
+                          std::tie(in.offsets[i + 1].topic, in.offsets[i + 1].partition);
+    if (last) unique.push_back(std::move(in.offsets[i]));
+  }
+  in.offsets = std::move(unique);
+  ArrayLiteral topics, partitions, values;
+  for (const SourceOffset& o : in.offsets) {
+    if (o.topic.find('\0') != std::string::npos) {
+      return InvalidArgument("a source topic holds a NUL byte");
+    }
+    topics.Add(o.topic);
+    partitions.Add(o.partition);
+    values.Add(o.next_offset);
+  }
+  in.offset_topics = topics.Take();
+  in.offset_partitions = partitions.Take();
+  in.offset_values = values.Take();
+  return Status::Ok();
+}
+
+void EncodeAnomaly(const AnomalyRow& r, CopyRows& out) {
+  out.Text(r.transaction_id).Text(r.user_id).Timestamp(r.event_time).Int(r.total_amount);
+  out.Text(r.country).Double(r.score).TextArray(r.types).Text(r.description);
+  out.EndRow();
+}
+
+void EncodeDeadLetter(const DeadLetterRow& r, CopyRows& out) {
+  out.Text(r.topic).Int(r.partition).Int(r.offset).Bytes(r.raw).Int(r.raw_size).Text(r.reason);
+  out.EndRow();
+}
+
+void EncodeSales(const SalesRow& r, CopyRows& out) {
+  out.Timestamp(r.window_start).Timestamp(r.window_end).Text(r.category).Text(r.country);
+  out.Int(r.task).Int(r.total_amount).Int(r.transaction_count).Int(r.item_quantity);
+  out.Bool(r.is_final).EndRow();
+}
+
+void PrepareSales(const CheckpointBatch& batch, Inputs& in) {
+  auto key = [](const SalesRow* r) {
+    return std::tie(r->window_start, r->window_end, r->category, r->country, r->task);
+  };
+  std::vector<const SalesRow*> rows;
+  rows.reserve(batch.sales.size());
+  for (const SalesRow& r : batch.sales) rows.push_back(&r);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const SalesRow* a, const SalesRow* b) { return key(a) < key(b); });
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i + 1 == rows.size() || key(rows[i]) != key(rows[i + 1])) in.sales.push_back(rows[i]);
+  }
+  // Encoded even when sent directly: that is what checks the text for NUL bytes.
+  for (const SalesRow* r : in.sales) EncodeSales(*r, in.sales_rows);
+  in.stage_sales = in.sales.size() > kDirectRows;
+}
+
+void PrepareMetrics(const CheckpointBatch& batch, Inputs& in) {
+  // Rows of one partition and interval are summed (an upsert may not touch a row twice).
+  std::map<std::tuple<std::string, int32_t, Micros>, PartitionMetricsRow> merged;
+  for (const PartitionMetricsRow& m : batch.metrics) {
+    auto [it, fresh] = merged.try_emplace({m.topic, m.partition, m.interval_start}, m);
+    if (fresh) continue;
+    PartitionMetricsRow& sum = it->second;
+    sum.received += m.received;
+    sum.valid += m.valid;
+    sum.invalid += m.invalid;
+    sum.late += m.late;
+    sum.duplicate += m.duplicate;
+    if (m.consumer_lag) sum.consumer_lag = m.consumer_lag;
+  }
+  in.metric_rows = merged.size();
+  if (merged.empty()) return;
+  ArrayLiteral arrays[9];
+  for (const auto& [key, m] : merged) {
+    arrays[0].Add(std::string_view(m.topic));
+    arrays[1].Add(m.partition);
+    arrays[2].Add(std::string_view(FormatTimestamp(m.interval_start)));
+    arrays[3].Add(m.received);
+    arrays[4].Add(m.valid);
+    arrays[5].Add(m.invalid);
+    arrays[6].Add(m.late);
+    arrays[7].Add(m.duplicate);
+    m.consumer_lag ? arrays[8].Add(*m.consumer_lag) : arrays[8].AddNull();
+  }
+  for (int i = 0; i < 9; ++i) in.metric_arrays[i] = arrays[i].Take();
+}
+
+Status PrepareInputs(const CheckpointBatch& batch, Inputs& in) {
+  if (Status s = CheckArchiveRows(batch.transactions, TransactionColumns(), "transactions");
+      !s.ok()) {
+    return s;
+  }
+  if (Status s =
+          CheckArchiveRows(batch.transaction_items, TransactionItemColumns(), "transaction_items");
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = PrepareOffsets(batch, in); !s.ok()) return s;
+  for (const AnomalyRow& r : batch.anomalies) EncodeAnomaly(r, in.anomalies);
+  if (!in.anomalies.status().ok()) {
+    return InvalidArgument("transaction_anomalies: " + in.anomalies.status().message());
+  }
+  in.stage_anomalies = batch.anomalies.size() > kDirectRows;
+  for (const DeadLetterRow& r : batch.dead_letters) EncodeDeadLetter(r, in.dead_letters);
+  if (!in.dead_letters.status().ok()) {
+    return InvalidArgument("dead_letter_events: " + in.dead_letters.status().message());
+  }
+  in.stage_dead_letters = batch.dead_letters.size() > kDirectRows;
+  PrepareSales(batch, in);
+  if (!in.sales_rows.status().ok()) {
+    return InvalidArgument("sales_metrics_by_task: " + in.sales_rows.status().message());
+  }
+  PrepareMetrics(batch, in);
+  return Status::Ok();
+}
+
+// --- The transaction -----------------------------------------------------------------------
+
+std::string Partition(const std::string& topic, int32_t partition) {
+  return topic + "[" + std::to_string(partition) + "]";
+}
+
+Status Fenced(const std::string& what, const CheckpointBatch& batch, int64_t stored,
+              const std::string& owner) {
+  return Aborted("fenced: " + what + " of group " + batch.consumer_group +
+                 " was committed by generation " + std::to_string(stored) +
+                 (owner.empty() ? "" : " (" + owner + ")") + "; this commit has generation " +
+                 std::to_string(batch.generation));
+}
+
+// Offsets and snapshots first: a fenced batch stops before writing anything, and the row
+// locks taken here serialise a concurrent commit of the same partitions by another owner.
+Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
+  if (!in.offsets.empty()) {
+    const pqxx::result r =
+        tx.exec_prepared(kUpsertOffsets.name, batch.consumer_group, in.offset_topics,
+                         in.offset_partitions, in.offset_values, batch.generation, batch.owner);
+    if (r.size() != in.offsets.size()) {
+      std::set<std::pair<std::string, int32_t>> written;
+      for (const pqxx::row& row : r) {
+        written.emplace(row[0].as<std::string>(), row[1].as<int32_t>());
+      }
+      for (const SourceOffset& o : in.offsets) {
+        if (written.count({o.topic, o.partition}) > 0) continue;
+        const pqxx::row stored = tx.exec_params1(
+            "SELECT owner_generation, coalesce(owner, '') FROM stream_offsets "
+            "WHERE consumer_group = $1 AND source_topic = $2 AND source_partition = $3",
+            batch.consumer_group, o.topic, o.partition);
+        return Fenced(Partition(o.topic, o.partition), batch, stored[0].as<int64_t>(),
+                      stored[1].as<std::string>());
+      }
+    }
+  }
+  for (const auto& [task, bytes] : batch.snapshots) {
+    const pqxx::result r = tx.exec_prepared(
+        kUpsertSnapshot.name, batch.consumer_group, task, batch.generation,
+        pqxx::binarystring(bytes.data(), bytes.size()), static_cast<int64_t>(bytes.size()));
+    if (r.affected_rows() == 0) {
+      const pqxx::row stored = tx.exec_params1(
+          "SELECT owner_generation FROM stream_task_state "
+          "WHERE consumer_group = $1 AND task = $2",
+          batch.consumer_group, task);
+      return Fenced("task " + std::to_string(task), batch, stored[0].as<int64_t>(), "");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CopyInto(Connection& conn, const char* stage, const std::vector<std::string>& columns,
+                const CopyRows& rows) {
+  Result<CopyWriter> writer = CopyWriter::Begin(conn, stage, columns);
+  if (!writer.ok()) return writer.status();
+  if (Status s = writer->AppendRows(rows); !s.ok()) {
+    writer->Abort(s.message());
+    return s;
+  }
+  return writer->Finish().status();
+}
+
+bool IsUniqueViolation(const Status& s) {
+  // SqlStateToStatus puts the SQLSTATE in the message.
+  return s.code() == ErrorCode::kInvalidArgument &&
+         s.message().find("SQLSTATE 23505") != std::string::npos;
+}
+
+// The archive goes straight into its tables by COPY: no staging and no conflict handling,
+// which halves the server's work for the common batch. When a row is already there (a
+// retry of a batch whose commit outcome was unknown, a re-run of the same input, a
+// transaction_id seen again after the dedup horizon) the COPYs are undone and
+// `stage_archive` asks for the staged path, which skips present rows.
+Status CopyArchive(Connection& conn, pqxx::work& tx, const CheckpointBatch& batch,
+                   bool& stage_archive) {
+  if (batch.transactions.empty() && batch.transaction_items.empty()) return Status::Ok();
+  // A savepoint by hand: libpqxx 6.4's subtransaction defers its SAVEPOINT to its first
+  // statement, and the COPYs bypass libpqxx.
+  tx.exec("SAVEPOINT gm_ckpt_archive");
+  Status s = Status::Ok();
+  if (!batch.transactions.empty()) {
+    s = CopyInto(conn, "transactions", TransactionColumns(), batch.transactions);
+  }
+  if (s.ok() && !batch.transaction_items.empty()) {
+    s = CopyInto(conn, "transaction_items", TransactionItemColumns(), batch.transaction_items);
+  }
+  if (s.ok()) {
+    tx.exec("RELEASE SAVEPOINT gm_ckpt_archive");
+    return Status::Ok();
+  }
+  if (!IsUniqueViolation(s)) return s;
+  tx.exec("ROLLBACK TO SAVEPOINT gm_ckpt_archive");
+  stage_archive = true;
+  return Status::Ok();
+}
+
+// Small sets: one prepared statement per row (fewer round trips than staging them).
+void InsertDirect(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
+  if (!in.stage_anomalies) {
+    for (const AnomalyRow& r : batch.anomalies) {
+      std::string types;
+      store::copy_text::AppendArrayLiteral(r.types, types);
+      tx.exec_prepared(kInsertAnomaly.name, r.transaction_id, r.user_id,
+                       FormatTimestamp(r.event_time), r.total_amount, r.country, r.score, types,
+                       r.description);
+    }
+  }
+  if (!in.stage_dead_letters) {
+    for (const DeadLetterRow& r : batch.dead_letters) {
+      tx.exec_prepared(kInsertDeadLetter.name, r.topic, r.partition, r.offset,
+                       pqxx::binarystring(r.raw.data(), r.raw.size()), r.raw_size, r.reason);
+    }
+  }
+  if (!in.stage_sales) {
+    for (const SalesRow* r : in.sales) {
+      tx.exec_prepared(kUpsertSales.name, FormatTimestamp(r->window_start),
+                       FormatTimestamp(r->window_end), r->category, r->country, r->task,
+                       r->total_amount, r->transaction_count, r->item_quantity, r->is_final);
+    }
+  }
+}
+
+// Wall time of the commit's steps, for the debug log: where a slow checkpoint goes.
+class StepTimer {
+ public:
+  void Step(std::string_view name) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!text_.empty()) text_ += ", ";
+    text_ += name;
+    text_ += ' ';
+    text_ +=
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - last_).count());
+    text_ += " ms";
+    last_ = now;
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::string text_;
+};
+
+Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& in,
+                  StepTimer& timer) {
+  pqxx::connection_base& c = conn.pqxx();
+  // Registers the definitions with this connection object (a no-op when they are there).
+  for (const Statement* s : kStatements) c.prepare(s->name, s->sql);
+  pqxx::work tx(c, "checkpoint");
+  timer.Step("begin");
+  if (Status s = Fence(tx, batch, in); !s.ok()) return s;
+  timer.Step("fence");
+
+  bool stage_archive = false;
+  if (Status s = CopyArchive(conn, tx, batch, stage_archive); !s.ok()) return s;
+  timer.Step(stage_archive ? "archive (present rows: staged)" : "archive");
+  // Other bulk rows (and the archive when it has present rows): COPY into the staging
+  // tables, then one round trip merges them all.
+  std::string merges;
+  if (stage_archive || in.NeedsStaging()) {
+    tx.exec(kCreateStaging);
+    struct Staged {
+      bool wanted;
+      const char* stage;
+      const std::vector<std::string>& columns;
+      const CopyRows& rows;
+      std::string_view merge;
+    };
+    const Staged staged[] = {
+        {stage_archive && !batch.transactions.empty(), "gm_ckpt_transactions", TransactionColumns(),
+         batch.transactions, kMergeTransactions},
+        {stage_archive && !batch.transaction_items.empty(), "gm_ckpt_transaction_items",
+         TransactionItemColumns(), batch.transaction_items, kMergeTransactionItems},
+        {in.stage_anomalies, "gm_ckpt_anomalies", AnomalyColumns(), in.anomalies, kMergeAnomalies},
+        {in.stage_dead_letters, "gm_ckpt_dead_letters", DeadLetterColumns(), in.dead_letters,
+         kMergeDeadLetters},
+        {in.stage_sales, "gm_ckpt_sales", SalesColumns(), in.sales_rows, kMergeSales},
+    };
+    for (const Staged& s : staged) {
+      if (!s.wanted) continue;
+      if (Status copied = CopyInto(conn, s.stage, s.columns, s.rows); !copied.ok()) {
+        return copied;
+      }
+      merges += s.merge;
+    }
+  }
+  if (!merges.empty()) tx.exec(merges);
+  timer.Step("staged");
+  InsertDirect(tx, batch, in);
+  if (in.metric_rows > 0) {
+    const std::string* a = in.metric_arrays;
+    tx.exec_prepared(kAddMetrics.name, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+  }
+  timer.Step("small sets");
+  tx.commit();
+  timer.Step("commit");
+  return Status::Ok();
+}
+
+// A session that is gone makes any error retryable, whatever the message said.
+Status ConnectionAware(Status s, const Connection& conn) {
+  if (s.ok() || s.code() == ErrorCode::kUnavailable || s.code() == ErrorCode::kAborted) return s;
+  PGconn* raw = conn.raw();
+  if (raw == nullptr || PQstatus(raw) != CONNECTION_OK) return Unavailable(s.message());
+  return s;
+}
+
+// --- Loading ---------------------------------------------------------------------------
+
+int64_t BigEndian(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  if (n == 4) return static_cast<int32_t>(static_cast<uint32_t>(v));
+  return static_cast<int64_t>(v);
+}
+
+// The snapshots in binary format (bytea as raw bytes: half the size of hex text, and no
+// decoding).
+Status LoadSnapshots(Connection& conn, const std::string& group, RestoredCheckpoint& out) {
+  PGconn* raw = conn.raw();
+  if (raw == nullptr) return Unavailable("loading task snapshots: not connected");
+  const char* values[1] = {group.c_str()};
+  std::unique_ptr<PGresult, decltype(&PQclear)> res(
+      PQexecParams(raw,
+                   "SELECT task, owner_generation, snapshot FROM stream_task_state "
+                   "WHERE consumer_group = $1 ORDER BY task",
+                   1, nullptr, values, nullptr, nullptr, /*resultFormat=*/1),
+      &PQclear);
+  if (res == nullptr || PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
+    const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
+    return store::SqlStateToStatus(state != nullptr ? state : "", PQerrorMessage(raw),
+                                   "loading task snapshots");
+  }
+  for (int i = 0; i < PQntuples(res.get()); ++i) {
+    if (PQgetlength(res.get(), i, 0) != 4 || PQgetlength(res.get(), i, 1) != 8) {
+      return Internal("loading task snapshots: unexpected binary column sizes");
+    }
+    const auto task = static_cast<int32_t>(BigEndian(PQgetvalue(res.get(), i, 0), 4));
+    const int64_t generation = BigEndian(PQgetvalue(res.get(), i, 1), 8);
+    out.snapshots[task].assign(PQgetvalue(res.get(), i, 2),
+                               static_cast<size_t>(PQgetlength(res.get(), i, 2)));
+    out.max_generation = std::max(out.max_generation, generation);
+  }
+  return Status::Ok();
+}
+
+class PostgresCheckpointStore final : public CheckpointStore {
+ public:
+  explicit PostgresCheckpointStore(store::ConnectionPool& pool) : pool_(pool) {}
+
+  Result<RestoredCheckpoint> Load(const std::string& group) override {
+    Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
+    if (!lease.ok()) return lease.status();
+    Connection& conn = **lease;
+    RestoredCheckpoint out;
+    Status s;
+    try {
+      // One snapshot of both tables: a commit landing between the two reads would pair
+      // offsets with snapshots of another checkpoint.
+      pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn.pqxx(), "checkpoint_load");
+      const pqxx::result r = tx.exec_params(
+          "SELECT source_topic, source_partition, next_offset, owner_generation "
+          "FROM stream_offsets WHERE consumer_group = $1 "
+          "ORDER BY source_topic, source_partition",
+          group);
+      for (const pqxx::row& row : r) {
+        out.offsets.push_back(
+            {row[0].as<std::string>(), row[1].as<int32_t>(), row[2].as<int64_t>()});
+        out.max_generation = std::max(out.max_generation, row[3].as<int64_t>());
+      }
+      s = LoadSnapshots(conn, group, out);
+      if (s.ok()) tx.commit();
+    } catch (const std::exception& e) {
+      s = store::ToStatus(e, "loading the checkpoint of group " + group);
+    }
+    if (!s.ok()) {
+      lease->Discard();
+      return ConnectionAware(s, conn);
+    }
+    return out;
+  }
+
+  Status Commit(const CheckpointBatch& batch) override {
+    if (batch.offsets.empty() && batch.snapshots.empty() && batch.NoRows()) return Status::Ok();
+    Inputs in;
+    if (Status s = PrepareInputs(batch, in); !s.ok()) return s;
+    Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
+    if (!lease.ok()) return lease.status();
+    Connection& conn = **lease;
+    Status s;
+    StepTimer timer;
+    try {
+      s = WriteBatch(conn, batch, in, timer);
+    } catch (const std::exception& e) {
+      s = store::ToStatus(e, "committing a checkpoint of group " + batch.consumer_group);
+    }
+    // After a fenced batch the session is fine (rolled back); after anything else its state
+    // is unknown, so the pool replaces it.
+    if (!s.ok() && s.code() != ErrorCode::kAborted) lease->Discard();
+    if (s.ok()) {
+      Logger("stream")->debug(
+          "checkpoint of group {} generation {}: {} transactions, {} items, {} sales rows, {} "
+          "anomalies: {}",
+          batch.consumer_group, batch.generation, batch.transactions.rows(),
+          batch.transaction_items.rows(), in.sales.size(), batch.anomalies.size(), timer.text());
+    }
+    return ConnectionAware(s, conn);
+  }
+
+ private:
+  store::ConnectionPool& pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<CheckpointStore> NewPostgresCheckpointStore(store::ConnectionPool& pool) {
+  return std::make_unique<PostgresCheckpointStore>(pool);
+}
+
+}  // namespace gm::stream
