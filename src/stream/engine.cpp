@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -63,6 +64,17 @@ struct Engine::Shared {
     s.anomalies = ctx.anomalies;
     s.checkpoints = ctx.checkpoints;
     s.watermark = ctx.LowWatermark();
+    std::vector<Micros> freshness = ctx.Freshness();
+    if (!freshness.empty()) {
+      std::sort(freshness.begin(), freshness.end());
+      auto at = [&](double q) {
+        return freshness[std::min(freshness.size() - 1,
+                                  static_cast<size_t>(q * static_cast<double>(freshness.size())))];
+      };
+      s.freshness_p50 = at(0.5);
+      s.freshness_p99 = at(0.99);
+      s.freshness_max = freshness.back();
+    }
     return s;
   }
 };

@@ -40,6 +40,12 @@ struct EngineStats {
   int64_t anomalies = 0;     //!< anomaly rows written
   int64_t checkpoints = 0;   //!< committed checkpoints
   Micros watermark = 0;      //!< the lowest task watermark (INT64_MIN before any event)
+  //! Freshness over committed checkpoints: from the arrival of a checkpoint's oldest
+  //! message to the end of its commit, i.e. an upper bound on how long any event took to
+  //! become visible in the database. 0 when no checkpoint held messages.
+  Micros freshness_p50 = 0;
+  Micros freshness_p99 = 0;
+  Micros freshness_max = 0;
 };
 
 //! The stream engine (DESIGN.md §6): reads a source, decodes and validates events (bad

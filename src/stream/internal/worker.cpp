@@ -25,7 +25,8 @@ bool DrivesWatermark(std::optional<events::Topic> topic) {
 
 // --- Committer ---------------------------------------------------------------------------
 
-Committer::Committer(CheckpointStore& store) : store_(store), thread_([this] { Loop(); }) {}
+Committer::Committer(CheckpointStore& store, const Clock& clock)
+    : store_(store), clock_(clock), thread_([this] { Loop(); }) {}
 
 Committer::~Committer() {
   {
@@ -89,6 +90,7 @@ void Committer::Loop() {
     }
     if (s.ok() && attempt > 0) log->info("checkpoint committed after {} retries", attempt);
     lock.lock();
+    completed_at_ = clock_.Now();
     result_ = s;
     pending_ = nullptr;
     busy_ = false;
@@ -119,7 +121,7 @@ Worker::Worker(WorkerContext& context, Routing routing, std::vector<int32_t> tas
     : ctx_(context),
       routing_(routing),
       decoder_(events::kDefaultMaxMessageBytes),
-      committer_(*context.store) {
+      committer_(*context.store, *context.clock) {
   tasks_.resize(static_cast<size_t>(ctx_.tasks));
   for (int32_t id : task_ids) {
     tasks_[static_cast<size_t>(id)] = std::make_unique<Task>(id, *ctx_.config, *ctx_.catalog);
@@ -200,6 +202,7 @@ void Worker::DeadLetter(SourcePartition& sp, const bus::Message& msg, const Stat
 void Worker::Handle(const bus::Message& msg) {
   SourcePartition& sp = PartitionOf(msg);
   ++sp.received;
+  if (first_arrival_[filling_] == 0) first_arrival_[filling_] = now_;
   sp.next_offset = msg.offset + 1;
   sp.last_message_wall = now_;
   if (Status s = decoder_.Decode(sp.schema, msg.payload, event_); !s.ok()) {
@@ -328,12 +331,17 @@ Status Worker::Checkpoint(Micros now) {
   pending_stats_.anomalies += static_cast<int64_t>(b.anomalies.size());
   committer_.Submit(&b);
   committed_once_ = true;
+  committing_ = filling_;
   filling_ ^= 1;
   batches_[filling_].Clear();
+  first_arrival_[filling_] = 0;
   return Status::Ok();
 }
 
 void Worker::FlushStats() {
+  if (committing_ >= 0 && first_arrival_[committing_] != 0) {
+    ctx_.AddFreshness(committer_.completed_at() - first_arrival_[committing_]);
+  }
   ctx_.received += std::exchange(pending_stats_.received, 0);
   ctx_.valid += std::exchange(pending_stats_.valid, 0);
   ctx_.invalid += std::exchange(pending_stats_.invalid, 0);

@@ -46,6 +46,17 @@ struct WorkerContext {
   std::atomic<int64_t> received{0}, valid{0}, invalid{0}, late{0}, duplicate{0};
   std::atomic<int64_t> transactions{0}, anomalies{0}, checkpoints{0};
 
+  //! Freshness samples: per committed checkpoint, from the arrival of its oldest message to
+  //! the end of its commit (an upper bound for every event in it).
+  void AddFreshness(Micros sample) {
+    std::lock_guard lock(watermark_mu);
+    if (freshness.size() < 100'000) freshness.push_back(sample);
+  }
+  std::vector<Micros> Freshness() const {
+    std::lock_guard lock(watermark_mu);
+    return freshness;
+  }
+
   //! The lowest watermark over all workers' tasks.
   void ReportWatermark(Micros worker_low) {
     std::lock_guard lock(watermark_mu);
@@ -63,6 +74,7 @@ struct WorkerContext {
   mutable std::mutex watermark_mu;
   std::map<std::thread::id, Micros> worker_lows;  // guarded by watermark_mu
   Micros low_watermark = kNoTime;                 // guarded by watermark_mu
+  std::vector<Micros> freshness;                  // guarded by watermark_mu
 };
 
 //! Commits a worker's checkpoints on its own thread, so the worker goes on processing
@@ -70,7 +82,7 @@ struct WorkerContext {
 //! store is Unavailable, until it succeeds or GiveUp() is called.
 class Committer {
  public:
-  explicit Committer(CheckpointStore& store);
+  Committer(CheckpointStore& store, const Clock& clock);
   ~Committer();
   //! Starts committing `batch` (owned by the caller until Wait returns).
   //! REQUIRES: the previous batch was waited for.
@@ -79,10 +91,14 @@ class Committer {
   Status Wait();
   //! Stops retrying after `deadline` (wall time): the pending batch then fails.
   void GiveUpAfter(std::chrono::steady_clock::time_point deadline);
+  //! When the last batch finished committing (wall clock); valid after Wait().
+  Micros completed_at() const { return completed_at_; }
 
  private:
   void Loop();
   CheckpointStore& store_;
+  const Clock& clock_;
+  Micros completed_at_ = 0;  // written by the thread before busy_ clears; read after Wait
   std::mutex mu_;
   std::condition_variable cv_;
   const CheckpointBatch* pending_ = nullptr;                      // guarded by mu_
@@ -151,6 +167,9 @@ class Worker {
   int64_t transactions_ = 0;  //!< archived since the last checkpoint
   Counts pending_stats_;      //!< of the checkpoint being committed
   Micros low_watermark_ = kNoTime;
+  //! Wall time the first message of each batch arrived (0: none yet).
+  Micros first_arrival_[2] = {0, 0};
+  int committing_ = -1;  //!< the batch index the committer holds, or -1
 };
 
 }  // namespace gm::stream::internal
