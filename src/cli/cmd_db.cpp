@@ -236,9 +236,8 @@ void RegisterDbCommand(CLI::App& app, CliContext& ctx) {
       "psql", "Open psql on the database; arguments after -- go to psql (e.g. -- -c 'SELECT 1')");
   AddStoreFlags(psql, *flags);
   psql->add_flag("--print", *print_only, "Only print the psql command line");
-  psql->allow_extras();
-  psql->callback([&ctx, flags, print_only, psql] {
-    ctx.exit_code = RunPsql(ctx, *flags, *print_only, psql->remaining());
+  psql->callback([&ctx, flags, print_only] {
+    ctx.exit_code = RunPsql(ctx, *flags, *print_only, ctx.passthrough);
   });
 
   CLI::App* start = db->add_subcommand(

@@ -21,6 +21,7 @@ inline constexpr int kExitUsage = 2;
 struct CliContext {
   std::string config_file;            //!< --config
   std::vector<std::string> settings;  //!< --set KEY=VALUE, in order
+  std::vector<std::string> passthrough;  //!< arguments after `--`, for a program a command runs
   int exit_code = kExitOk;
 };
 

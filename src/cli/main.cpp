@@ -1,6 +1,7 @@
 // The `globalmart` executable: wires the modules together behind one CLI.
 #include <csignal>
 #include <iostream>
+#include <string_view>
 
 #include "cli/command.h"
 
@@ -36,8 +37,17 @@ int main(int argc, char** argv) {
   RegisterEvalCommand(app, ctx);
   RegisterUpCommand(app, ctx);
 
+  // Arguments after `--` belong to a program a command runs (`db psql -- -c 'SELECT 1'`).
+  int own_argc = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") {
+      own_argc = i;
+      ctx.passthrough.assign(argv + i + 1, argv + argc);
+      break;
+    }
+  }
   try {
-    app.parse(argc, argv);
+    app.parse(own_argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

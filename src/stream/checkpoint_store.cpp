@@ -76,6 +76,22 @@ Result<RestoredCheckpoint> MemoryCheckpointStore::Load(const std::string& group)
   return out;
 }
 
+Result<int64_t> MemoryCheckpointStore::Claim(const std::string& group,
+                                             const std::vector<int32_t>& tasks,
+                                             const std::string& /*owner*/) {
+  std::lock_guard lock(mu_);
+  GroupState& state = groups_[group];
+  for (const auto& [key, offset] : state.offsets) {
+    last_generation_ = std::max(last_generation_, offset.generation);
+  }
+  for (const auto& [task, snapshot] : state.snapshots) {
+    last_generation_ = std::max(last_generation_, snapshot.generation);
+  }
+  const int64_t generation = ++last_generation_;
+  for (int32_t task : tasks) state.snapshots[task].generation = generation;
+  return generation;
+}
+
 Status MemoryCheckpointStore::Commit(const CheckpointBatch& batch) {
   if (Status s = CheckArchiveRows(batch.transactions, TransactionColumns(), "transactions");
       !s.ok()) {

@@ -78,6 +78,13 @@ class CheckpointStore {
   //! its tasks). Unavailable when the database cannot be reached.
   virtual Result<RestoredCheckpoint> Load(const std::string& group) = 0;
 
+  //! Takes `tasks` of `group` over for a new ownership generation, higher than any before,
+  //! and returns it: from now on commits of an older generation that touch these tasks fail
+  //! with Aborted. Call it before Load, so the state loaded is the last one the previous
+  //! owner could commit. A task without committed state gets an empty snapshot row.
+  virtual Result<int64_t> Claim(const std::string& group, const std::vector<int32_t>& tasks,
+                                const std::string& owner) = 0;
+
   //! Commits `batch` atomically: archive rows inserted unless present (idempotent on
   //! transaction_id / (transaction_id, line_no)), anomalies and dead letters likewise on
   //! their keys, sales rows upserted with their absolute values, metrics added, offsets
@@ -104,6 +111,8 @@ class MemoryCheckpointStore : public CheckpointStore {
  public:
   Result<RestoredCheckpoint> Load(const std::string& group) override;
   Status Commit(const CheckpointBatch& batch) override;
+  Result<int64_t> Claim(const std::string& group, const std::vector<int32_t>& tasks,
+                        const std::string& owner) override;
 
   //! Rows given to successful commits (duplicates included).
   struct Totals {
@@ -138,6 +147,7 @@ class MemoryCheckpointStore : public CheckpointStore {
   };
 
   mutable std::mutex mu_;
+  int64_t last_generation_ = 0;               // guarded by mu_
   std::map<std::string, GroupState> groups_;  // guarded by mu_
   Totals totals_;                             // guarded by mu_
   // guarded by mu_

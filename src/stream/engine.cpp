@@ -29,8 +29,16 @@ struct Engine::Shared {
   Shared(EngineOptions o, CheckpointStore& s, const CatalogLookup& c)
       : options(std::move(o)), store(s), catalog(c) {}
 
-  // Loads the group's last checkpoint and takes the next ownership generation.
+  // Takes all tasks over for a new ownership generation (fencing any older process of the
+  // group), then loads the group's last checkpoint.
   Status Prepare() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    ctx.owner = std::string(host) + ":" + std::to_string(::getpid());
+    std::vector<int32_t> tasks;
+    for (int32_t t = 0; t < options.tasks; ++t) tasks.push_back(t);
+    Result<int64_t> generation = store.Claim(options.consumer_group, tasks, ctx.owner);
+    if (!generation.ok()) return generation.status();
     Result<RestoredCheckpoint> r = store.Load(options.consumer_group);
     if (!r.ok()) return r.status();
     restored = std::move(r).value();
@@ -39,10 +47,7 @@ struct Engine::Shared {
     ctx.store = &store;
     ctx.clock = options.clock != nullptr ? options.clock : &SystemClock::Instance();
     ctx.consumer_group = options.consumer_group;
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    ctx.owner = std::string(host) + ":" + std::to_string(::getpid());
-    ctx.generation = restored.max_generation + 1;
+    ctx.generation = *generation;
     ctx.tasks = options.tasks;
     ctx.restored = &restored;
     ctx.on_checkpoint = [this] {

@@ -650,6 +650,38 @@ class PostgresCheckpointStore final : public CheckpointStore {
     return out;
   }
 
+  Result<int64_t> Claim(const std::string& group, const std::vector<int32_t>& tasks,
+                        const std::string& owner) override {
+    Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
+    if (!lease.ok()) return lease.status();
+    Connection& conn = **lease;
+    int64_t generation = 0;
+    Status s;
+    try {
+      pqxx::work tx(conn.pqxx(), "checkpoint_claim");
+      generation = tx.exec1("SELECT nextval('stream_generation_seq')")[0].as<int64_t>();
+      for (int32_t task : tasks) {
+        tx.exec_params(
+            "INSERT INTO stream_task_state (consumer_group, task, owner_generation, snapshot, "
+            "snapshot_size) VALUES ($1, $2, $3, ''::bytea, 0) "
+            "ON CONFLICT (consumer_group, task) DO UPDATE SET owner_generation = "
+            "EXCLUDED.owner_generation, updated_at = now() "
+            "WHERE stream_task_state.owner_generation < EXCLUDED.owner_generation",
+            group, task, generation);
+      }
+      tx.commit();
+      Logger("stream")->debug("{} claimed {} tasks of group {} as generation {}", owner,
+                              tasks.size(), group, generation);
+    } catch (const std::exception& e) {
+      s = store::ToStatus(e, "claiming tasks of group " + group);
+    }
+    if (!s.ok()) {
+      lease->Discard();
+      return ConnectionAware(s, conn);
+    }
+    return generation;
+  }
+
   Status Commit(const CheckpointBatch& batch) override {
     if (batch.offsets.empty() && batch.snapshots.empty() && batch.NoRows()) return Status::Ok();
     Inputs in;

@@ -142,7 +142,8 @@ Result<std::optional<int64_t>> Worker::Restore(bool restore_offsets,
   const RestoredCheckpoint& r = *ctx_.restored;
   for (Task* task : hosted_) {
     auto it = r.snapshots.find(task->id());
-    if (it == r.snapshots.end()) continue;
+    // Claim leaves an empty snapshot for a task that never committed state.
+    if (it == r.snapshots.end() || it->second.empty()) continue;
     std::vector<ClockEntry> clocks;
     if (Status s = task->Restore(it->second, clocks); !s.ok()) return s;
     restored_clocks_[task->id()] = std::move(clocks);
