@@ -48,8 +48,11 @@ struct KafkaSourceOptions {
   //! called with it. For readers whose handler finishes the work (tools, tests), so the
   //! next owner starts exactly there. Off by default: only Commit() commits.
   bool commit_delivered_on_revoke = false;
-  //! Called inside Poll when the group assigns partitions to this source (offset = -1).
-  std::function<void(const std::vector<PartitionOffset>&)> on_assign;
+  //! Called inside Poll when the group assigns partitions to this source, each with
+  //! offset -1. Setting an entry's offset (≥ 0) makes reading start there instead of at
+  //! the group's committed offset (how a reader that stores its offsets elsewhere — the
+  //! stream engine, in PostgreSQL — resumes).
+  std::function<void(std::vector<PartitionOffset>&)> on_assign;
   //! Called inside Poll (or the destructor) before partitions are taken away; offset =
   //! the position after the last delivered message, or -1 if none was delivered. The last
   //! chance to record progress for them. Must not call into the source.

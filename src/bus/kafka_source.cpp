@@ -230,7 +230,15 @@ class KafkaSource final : public Source, private internal::ClientContext {
       has_assignment_ = true;
       log().info("group {}: assigned {} partitions ({} in total)", config_.group_id,
                  partitions->cnt, assigned_.size());
-      if (options_.on_assign) options_.on_assign(ToOffsets(*partitions));
+      if (options_.on_assign) {
+        std::vector<PartitionOffset> offsets = ToOffsets(*partitions);
+        options_.on_assign(offsets);
+        for (int i = 0; i < partitions->cnt && i < static_cast<int>(offsets.size()); ++i) {
+          if (offsets[static_cast<size_t>(i)].offset >= 0) {
+            partitions->elems[i].offset = offsets[static_cast<size_t>(i)].offset;
+          }
+        }
+      }
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, partitions)) {
           log().error("group {}: cannot assign: {}", config_.group_id, rd_kafka_error_string(e));

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include "bus/kafka_bus.h"
 #include "bus/memory_bus.h"
 #include "bus/sink_spec.h"
 #include "cli/command.h"
@@ -30,17 +31,12 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
     path = flags.from.substr(5);
     if (path.empty())
       return ReportFailure(InvalidArgument("--from file: needs a path, e.g. file:events.jsonl"));
-  } else if (flags.from == "kafka") {
-    return ReportFailure(Internal(
-        "--from kafka is not available yet: the Kafka source of the stream engine (seek to "
-        "the offsets stored in PostgreSQL, generation fencing) is still being built; use "
-        "--from file:PATH or --from memory"));
-  } else if (flags.from != "memory") {
+  } else if (flags.from != "memory" && flags.from != "kafka") {
     return ReportFailure(InvalidArgument("invalid value '" + flags.from +
                                          "' for --from: expected memory, kafka or file:PATH"));
   }
-  if (flags.until_eof && path.empty()) {
-    return ReportFailure(InvalidArgument("--until-eof applies to --from file:PATH only"));
+  if (flags.until_eof && flags.from == "memory") {
+    return ReportFailure(InvalidArgument("--until-eof applies to --from file:PATH and kafka"));
   }
   if (Status s = InitLogging(config.log.level, config.log.dir, "stream.log"); !s.ok()) {
     return ReportFailure(s);
@@ -71,6 +67,16 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
               flags.null_store ? "null store" : "PostgreSQL", config.kafka.group_id,
               config.bus.partitions, flags.until_eof ? ", until the end of the file" : "");
     status = engine.RunFile(path, flags.until_eof, signalled);
+  } else if (flags.from == "kafka") {
+    if (Status s = bus::EnsureTopics(config.kafka, bus::ShopTopics(), config.bus.partitions);
+        !s.ok()) {
+      return ReportFailure(s);
+    }
+    log->info("stream: Kafka {} (group {}, topic prefix '{}') → processors → {}{}",
+              config.kafka.brokers, config.kafka.group_id, config.kafka.topic_prefix,
+              flags.null_store ? "null store" : "PostgreSQL",
+              flags.until_eof ? ", until every assigned partition is read to its end" : "");
+    status = engine.RunKafka(config.kafka, flags.until_eof, signalled);
   } else {
     // A self-contained run: the synthetic shop feeds an in-process bus.
     bus::MemoryBus bus(bus::ShopTopics(), config.bus.partitions,
@@ -136,13 +142,14 @@ void RegisterStreamCommand(CLI::App& app, CliContext& ctx) {
                   "it; deterministic), memory (the synthetic shop in this process), or kafka")
       ->capture_default_str();
   cmd->add_flag("--until-eof", flags->until_eof,
-                "File source: at the end of the file close every window, commit and exit "
-                "(otherwise wait for more lines until Ctrl-C)");
+                "File or Kafka source: at the end of the input close every window, commit and "
+                "exit (otherwise wait for more events until Ctrl-C)");
   cmd->add_flag("--null-store", flags->null_store,
                 "Commit checkpoints to memory instead of PostgreSQL (benchmarks of the "
                 "processing core; nothing is stored)");
   flags->overrides.Add(*cmd, "--group", "kafka.group_id",
                        "Consumer group: names the offsets and state to resume from");
+  flags->overrides.Add(*cmd, "--brokers", "kafka.brokers", "kafka source: bootstrap servers");
   flags->overrides.Add(*cmd, "--partitions", "bus.partitions",
                        "Tasks (partitions of the user-keyed topics)");
   flags->overrides.Add(*cmd, "--workers", "stream.workers",

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bus/file_bus.h"
+#include "bus/kafka_bus.h"
 #include "bus/sink_spec.h"
 #include "common/logging.h"
 #include "stream/internal/worker.h"
@@ -30,11 +31,16 @@ struct Engine::Shared {
       : options(std::move(o)), store(s), catalog(c) {}
 
   // Takes all tasks over for a new ownership generation (fencing any older process of the
-  // group), then loads the group's last checkpoint.
-  Status Prepare() {
+  // group), then loads the group's last checkpoint. With `claim_all` false (Kafka), tasks
+  // are claimed as the group assigns them.
+  Status Prepare(bool claim_all = true) {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     ctx.owner = std::string(host) + ":" + std::to_string(::getpid());
+    if (!claim_all) {
+      FillContext(0);
+      return Status::Ok();
+    }
     std::vector<int32_t> tasks;
     for (int32_t t = 0; t < options.tasks; ++t) tasks.push_back(t);
     Result<int64_t> generation = store.Claim(options.consumer_group, tasks, ctx.owner);
@@ -42,12 +48,17 @@ struct Engine::Shared {
     Result<RestoredCheckpoint> r = store.Load(options.consumer_group);
     if (!r.ok()) return r.status();
     restored = std::move(r).value();
+    FillContext(*generation);
+    return Status::Ok();
+  }
+
+  void FillContext(int64_t generation) {
     ctx.config = &options.config;
     ctx.catalog = &catalog;
     ctx.store = &store;
     ctx.clock = options.clock != nullptr ? options.clock : &SystemClock::Instance();
     ctx.consumer_group = options.consumer_group;
-    ctx.generation = *generation;
+    ctx.generation = generation;
     ctx.tasks = options.tasks;
     ctx.restored = &restored;
     ctx.on_checkpoint = [this] {
@@ -55,7 +66,6 @@ struct Engine::Shared {
       std::lock_guard lock(callback_mu);
       if (options.on_checkpoint) options.on_checkpoint(Stats());
     };
-    return Status::Ok();
   }
 
   EngineStats Stats() const {
@@ -141,6 +151,47 @@ Status Engine::RunMemory(bus::MemoryBus& bus, const std::atomic<bool>& stop) {
     threads.emplace_back([&, w] {
       results[static_cast<size_t>(w)] = pool[static_cast<size_t>(w)]->Run(
           *sources[static_cast<size_t>(w)], /*until_eof=*/false, stop, "");
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const Status& s : results) {
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Engine::RunKafka(const KafkaConfig& kafka, bool until_eof, const std::atomic<bool>& stop) {
+  if (Status s = shared_->Prepare(/*claim_all=*/false); !s.ok()) return s;
+  shared_->ctx.topic_prefix = kafka.topic_prefix;
+  int32_t workers = shared_->options.config.workers;
+  if (workers <= 0) {
+    workers = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  workers = std::min(workers, shared_->options.tasks);
+  // Workers outlive their sources: leaving the group (a source's destructor) revokes the
+  // partitions, which calls back into the worker.
+  std::vector<std::unique_ptr<Worker>> pool;
+  std::vector<std::unique_ptr<bus::Source>> sources;
+  for (int32_t w = 0; w < workers; ++w) {
+    pool.push_back(
+        std::make_unique<Worker>(shared_->ctx, Routing::kByPartition, std::vector<int32_t>{}));
+    Worker* worker = pool.back().get();
+    bus::KafkaSourceOptions options;
+    options.on_assign = [worker](std::vector<bus::PartitionOffset>& ps) { worker->OnAssign(ps); };
+    options.on_revoke = [worker](const std::vector<bus::PartitionOffset>&) { worker->OnRevoke(); };
+    Result<std::unique_ptr<bus::Source>> source =
+        bus::OpenKafkaSource(kafka, bus::ShopTopics(), options);
+    if (!source.ok()) return source.status();
+    sources.push_back(std::move(source).value());
+  }
+  std::vector<Status> results(static_cast<size_t>(workers));
+  std::vector<std::thread> threads;
+  for (int32_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      const size_t i = static_cast<size_t>(w);
+      results[i] = pool[i]->Run(*sources[i], until_eof, stop, "");
+      // Leave the group now (revoking on this thread), so the partitions move on.
+      sources[i].reset();
     });
   }
   for (auto& t : threads) t.join();

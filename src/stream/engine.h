@@ -80,6 +80,16 @@ class Engine {
   //! the task state (open windows, dedup, baselines) is resumed from the store.
   Status RunMemory(bus::MemoryBus& bus, const std::atomic<bool>& stop);
 
+  //! Reads the shop topics of the Kafka cluster in consumer group `consumer_group` with
+  //! stream.workers consumers (threads). The group assigns partitions; for each assigned
+  //! partition number the worker claims its task (fencing the previous owner), restores
+  //! the task's state and resumes at the offsets stored with it, so any number of
+  //! processes in the group produce the tables one would. With `until_eof`, a worker whose
+  //! partitions are all read to their end closes its tasks' windows, commits and returns
+  //! (deterministic for input that was on the broker before the run); otherwise runs until
+  //! `stop`.
+  Status RunKafka(const KafkaConfig& kafka, bool until_eof, const std::atomic<bool>& stop);
+
   //! Thread-safe.
   EngineStats stats() const;
 

@@ -290,7 +290,8 @@ TEST_F(KafkaBusTest, TwoMembersOfOneGroupReadEveryMessageExactlyOnce) {
   for (auto& t : members) t.join();
 
   const bool stable = rebalances.load() == rebalances_before;
-  if (!stable) std::printf("note: the group rebalanced while messages flowed; at-least-once checked\n");
+  if (!stable)
+    std::printf("note: the group rebalanced while messages flowed; at-least-once checked\n");
   std::set<Received> all;
   for (const auto& g : got) {
     for (const Received& r : g) {
@@ -308,6 +309,31 @@ TEST_F(KafkaBusTest, TwoMembersOfOneGroupReadEveryMessageExactlyOnce) {
   EXPECT_GT(got[1].size(), 0u) << "member 1 read nothing";
   EXPECT_GT(assigned[0].load(), 0);
   EXPECT_GT(assigned[1].load(), 0);
+}
+
+// A reader that keeps its offsets elsewhere (the stream engine: in PostgreSQL) sets them in
+// on_assign, and reading starts there rather than at the group's committed offset.
+TEST_F(KafkaBusTest, OnAssignCanChooseWhereReadingStarts) {
+  auto sink = OpenKafkaSink(config_);
+  ASSERT_TRUE(sink.ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE((*sink)->Send("single", "same", std::to_string(i), 0).ok());
+  ASSERT_TRUE((*sink)->Flush(10s).ok());
+  const int32_t p = PartitionForKey("same", kPartitions);
+  KafkaSourceOptions options;
+  options.on_assign = [&](std::vector<PartitionOffset>& ps) {
+    for (PartitionOffset& po : ps) {
+      EXPECT_EQ(po.offset, -1);
+      if (po.partition == p) po.offset = 7;
+    }
+  };
+  auto source = OpenKafkaSource(config_, {"single"}, options);
+  ASSERT_TRUE(source.ok());
+  std::vector<Received> got = ReadToEnd(**source, 500ms);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].offset, 7);
+  EXPECT_EQ(got[0].payload, "7");
+  EXPECT_EQ(got[2].payload, "9");
 }
 
 TEST_F(KafkaBusTest, CommitSetsWhereTheGroupResumes) {

@@ -1,5 +1,7 @@
 #include "stream/internal/worker.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 
 #include "bus/partitioner.h"
@@ -128,6 +130,7 @@ Worker::Worker(WorkerContext& context, Routing routing, std::vector<int32_t> tas
     hosted_.push_back(tasks_[static_cast<size_t>(id)].get());
   }
   started_wall_ = ctx_.clock->Now();
+  generation_ = ctx_.generation;
 }
 
 Worker::~Worker() = default;
@@ -281,7 +284,7 @@ Status Worker::Checkpoint(Micros now) {
   if (committed_once_) FlushStats();
   CheckpointBatch& b = batches_[filling_];
   b.consumer_group = ctx_.consumer_group;
-  b.generation = ctx_.generation;
+  b.generation = generation_;
   b.owner = ctx_.owner;
   const Micros lateness = ctx_.config->allowed_lateness;
   for (const auto& sp : partitions_) {
@@ -355,6 +358,85 @@ void Worker::FlushStats() {
   if (ctx_.on_checkpoint) ctx_.on_checkpoint();
 }
 
+void Worker::OnAssign(std::vector<bus::PartitionOffset>& partitions) {
+  auto log = Logger("stream");
+  std::vector<int32_t> ids;
+  for (const bus::PartitionOffset& p : partitions) {
+    if (std::find(ids.begin(), ids.end(), p.partition) == ids.end()) ids.push_back(p.partition);
+  }
+  std::sort(ids.begin(), ids.end());
+  for (int32_t id : ids) {
+    if (id < 0 || id >= ctx_.tasks) {
+      fatal_ = InvalidArgument("partition " + std::to_string(id) + " is beyond the " +
+                               std::to_string(ctx_.tasks) +
+                               " tasks of bus.partitions: the topics have more partitions than "
+                               "configured");
+      return;
+    }
+  }
+  Result<int64_t> generation = ctx_.store->Claim(ctx_.consumer_group, ids, ctx_.owner);
+  if (!generation.ok()) {
+    fatal_ = generation.status();
+    return;
+  }
+  generation_ = *generation;
+  Result<RestoredCheckpoint> restored = ctx_.store->Load(ctx_.consumer_group);
+  if (!restored.ok()) {
+    fatal_ = restored.status();
+    return;
+  }
+  for (int32_t id : ids) {
+    auto& slot = tasks_[static_cast<size_t>(id)];
+    slot = std::make_unique<Task>(id, *ctx_.config, *ctx_.catalog);
+    hosted_.push_back(slot.get());
+    auto it = restored->snapshots.find(id);
+    if (it == restored->snapshots.end() || it->second.empty()) continue;
+    std::vector<ClockEntry> clocks;
+    if (Status s = slot->Restore(it->second, clocks); !s.ok()) {
+      fatal_ = s;
+      return;
+    }
+    restored_clocks_[id] = std::move(clocks);
+  }
+  int resumed = 0;
+  for (bus::PartitionOffset& p : partitions) {
+    for (const SourceOffset& o : restored->offsets) {
+      if (o.topic == p.topic && o.partition == p.partition) {
+        p.offset = o.next_offset;
+        ++resumed;
+      }
+    }
+    // The partition holds the task's watermark back from now on (until idle).
+    bus::Message m;
+    m.topic = p.topic;
+    m.partition = p.partition;
+    PartitionOf(m);
+  }
+  started_wall_ = ctx_.clock->Now();
+  log->info("tasks {} assigned (generation {}); {} of {} partitions resume from stored offsets",
+            fmt::join(ids, ","), generation_, resumed, partitions.size());
+}
+
+void Worker::OnRevoke() {
+  auto log = Logger("stream");
+  if (!hosted_.empty()) {
+    Status s = Checkpoint(ctx_.clock->Now());
+    if (s.ok()) s = committer_.Wait();
+    if (s.ok() && committed_once_) FlushStats();
+    if (!s.ok()) log->warn("on revoke, the last checkpoint was not committed: {}", s.message());
+  }
+  committed_once_ = false;
+  committing_ = -1;
+  for (auto& t : tasks_) t.reset();
+  hosted_.clear();
+  partitions_.clear();
+  restored_clocks_.clear();
+  for (CheckpointBatch& b : batches_) b.Clear();
+  first_arrival_[0] = first_arrival_[1] = 0;
+  transactions_ = 0;
+  pending_stats_ = {};
+}
+
 Status Worker::Run(bus::Source& source, bool until_eof, const std::atomic<bool>& stop,
                    const std::string& file_topic) {
   file_topic_ = file_topic;
@@ -377,6 +459,10 @@ Status Worker::Run(bus::Source& source, bool until_eof, const std::atomic<bool>&
     Result<size_t> n = source.Poll(handler, kPollTimeout);
     if (!n.ok()) {
       status = n.status();
+      break;
+    }
+    if (!fatal_.ok()) {
+      status = fatal_;
       break;
     }
     now_ = ctx_.clock->Now();

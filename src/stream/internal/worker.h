@@ -133,6 +133,15 @@ class Worker {
   Status Run(bus::Source& source, bool until_eof, const std::atomic<bool>& stop,
              const std::string& file_topic);
 
+  //! Kafka: the group assigned `partitions` to this worker (called inside Poll). Claims
+  //! their tasks (fencing the previous owner), restores the tasks' state and sets each
+  //! partition's start to its committed offset. A failure stops Run with that error.
+  void OnAssign(std::vector<bus::PartitionOffset>& partitions);
+  //! Kafka: the partitions are being taken away: commits what was processed (best effort:
+  //! a fenced or failed commit only means the next owner redoes the work) and drops the
+  //! tasks' state.
+  void OnRevoke();
+
  private:
   struct SourcePartition;
   SourcePartition& PartitionOf(const bus::Message& msg);
@@ -167,6 +176,8 @@ class Worker {
   int64_t transactions_ = 0;  //!< archived since the last checkpoint
   Counts pending_stats_;      //!< of the checkpoint being committed
   Micros low_watermark_ = kNoTime;
+  int64_t generation_ = 0;  //!< this worker's ownership generation
+  Status fatal_;            //!< an error from a rebalance callback, returned by Run
   //! Wall time the first message of each batch arrived (0: none yet).
   Micros first_arrival_[2] = {0, 0};
   int committing_ = -1;  //!< the batch index the committer holds, or -1
