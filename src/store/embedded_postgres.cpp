@@ -331,9 +331,21 @@ Status EmbeddedPostgres::LaunchServer() {
         "-c",
         "unix_socket_directories=" + (socket_dir_.empty() ? "" : "\"" + socket_dir_ + "\""),
         "-c",
-        "cluster_name=globalmart"};
+        "cluster_name=globalmart",
+        // Tuned for the stream engine's bulk checkpoints. synchronous_commit=off may lose
+        // the last fraction of a second of commits in an OS crash, never half of one:
+        // outputs and source offsets share a transaction, so the engine redoes exactly
+        // what was lost (DESIGN.md §6 Exactly once).
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "shared_buffers=256MB",
+        "-c",
+        "max_wal_size=4GB",
+        "-c",
+        "checkpoint_timeout=15min"};
     if (!options_.durable) {
-      for (const char* setting : {"fsync=off", "synchronous_commit=off", "full_page_writes=off"}) {
+      for (const char* setting : {"fsync=off", "full_page_writes=off"}) {
         args.push_back("-c");
         args.push_back(setting);
       }

@@ -13,6 +13,8 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr Micros kMetricsInterval = 10 * kMicrosPerSecond;
+// Rows a batch may hold before the worker waits for the commit in flight.
+constexpr int64_t kMaxBatchRows = 2'000'000;
 constexpr auto kPollTimeout = std::chrono::milliseconds(50);
 // How long a stopping worker keeps retrying its final checkpoint against a database
 // that is away.
@@ -48,6 +50,11 @@ void Committer::Submit(const CheckpointBatch* batch) {
     result_ = Status::Ok();
   }
   cv_.notify_all();
+}
+
+bool Committer::Busy() {
+  std::lock_guard lock(mu_);
+  return busy_;
 }
 
 Status Committer::Wait() {
@@ -342,6 +349,12 @@ Status Worker::Checkpoint(Micros now) {
   return Status::Ok();
 }
 
+int64_t Worker::BatchRows() const {
+  const CheckpointBatch& b = batches_[filling_];
+  return b.transactions.rows() + b.transaction_items.rows() +
+         static_cast<int64_t>(b.anomalies.size() + b.dead_letters.size());
+}
+
 void Worker::FlushStats() {
   if (committing_ >= 0 && first_arrival_[committing_] != 0) {
     ctx_.AddFreshness(committer_.completed_at() - first_arrival_[committing_]);
@@ -469,7 +482,11 @@ Status Worker::Run(bus::Source& source, bool until_eof, const std::atomic<bool>&
     at_end = until_eof && *n == 0 && source.AtEnd();
     AdvanceWatermarks(now_, at_end);
     if (at_end) break;
-    if (now_ - last_checkpoint >= ctx_.config->checkpoint_interval) {
+    // A checkpoint is due every interval, but processing does not wait for a commit still
+    // in flight: the batch keeps growing (which spreads the snapshot's cost over more
+    // events) unless it is past kMaxBatchRows, when backpressure bounds the memory.
+    if (now_ - last_checkpoint >= ctx_.config->checkpoint_interval &&
+        (!committer_.Busy() || BatchRows() >= kMaxBatchRows)) {
       if (status = Checkpoint(now_); !status.ok()) break;
       last_checkpoint = now_;
     }

@@ -89,6 +89,8 @@ class Committer {
   void Submit(const CheckpointBatch* batch);
   //! Waits for the submitted batch; its outcome (Ok when nothing was submitted).
   Status Wait();
+  //! True while a submitted batch is being committed.
+  bool Busy();
   //! Stops retrying after `deadline` (wall time): the pending batch then fails.
   void GiveUpAfter(std::chrono::steady_clock::time_point deadline);
   //! When the last batch finished committing (wall clock); valid after Wait().
@@ -151,6 +153,8 @@ class Worker {
   Status Checkpoint(Micros now);
   //! Adds the counts of the checkpoint just committed to the engine's totals.
   void FlushStats();
+  //! Rows in the batch being filled (archive, anomalies, dead letters).
+  int64_t BatchRows() const;
   Task* TaskFor(int32_t id);
 
   struct Counts {
