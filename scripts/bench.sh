@@ -8,6 +8,7 @@ bin=$build/src/cli/globalmart
 runs=${RUNS:-3}
 count=${BENCH_EVENTS:-5000000}
 work=$(mktemp -d /tmp/gm-bench.XXXXXX)
+chmod 755 "$work"  # the embedded PostgreSQL runs as the postgres user when we are root
 broker_pid=""
 pg_flags=()
 cleanup() {
