@@ -221,7 +221,9 @@ class KafkaSource final : public Source, private internal::ClientContext {
   // Runs on the polling thread, inside rd_kafka_consumer_poll or consumer_close.
   void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                    rd_kafka_topic_partition_list_t* partitions) override {
-    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    // NULL while the consumer closes (its group request failed): not cooperative then.
+    const char* protocol = rd_kafka_rebalance_protocol(rk);
+    const bool cooperative = protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       if (!cooperative) assigned_.clear();
       for (int i = 0; i < partitions->cnt; ++i) {
