@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "stream/internal/checkpoint_inputs.h"
+
 namespace gm::stream {
 
 const std::vector<std::string>& TransactionColumns() {
@@ -42,24 +44,6 @@ bool CheckpointBatch::NoRows() const {
          dead_letters.empty() && metrics.empty();
 }
 
-namespace {
-
-// The archive rows must have the archive tables' columns and be free of encoding errors;
-// either problem refuses the whole batch before anything is written.
-Status CheckArchiveRows(const store::CopyRows& rows, const std::vector<std::string>& columns,
-                        const char* table) {
-  if (rows.columns() != columns.size()) {
-    return InvalidArgument(std::string(table) + " rows have " + std::to_string(rows.columns()) +
-                           " columns; the table has " + std::to_string(columns.size()));
-  }
-  if (!rows.status().ok()) {
-    return InvalidArgument(std::string(table) + ": " + rows.status().message());
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Result<RestoredCheckpoint> MemoryCheckpointStore::Load(const std::string& group) {
   RestoredCheckpoint out;
   std::lock_guard lock(mu_);
@@ -93,12 +77,13 @@ Result<int64_t> MemoryCheckpointStore::Claim(const std::string& group,
 }
 
 Status MemoryCheckpointStore::Commit(const CheckpointBatch& batch) {
-  if (Status s = CheckArchiveRows(batch.transactions, TransactionColumns(), "transactions");
+  if (Status s =
+          internal::CheckArchiveRows(batch.transactions, TransactionColumns(), "transactions");
       !s.ok()) {
     return s;
   }
-  if (Status s =
-          CheckArchiveRows(batch.transaction_items, TransactionItemColumns(), "transaction_items");
+  if (Status s = internal::CheckArchiveRows(batch.transaction_items, TransactionItemColumns(),
+                                            "transaction_items");
       !s.ok()) {
     return s;
   }

@@ -68,6 +68,15 @@ struct Engine::Shared {
     };
   }
 
+  // stream.workers (0: one per core), never more than there are tasks.
+  int32_t WorkerCount() const {
+    int32_t workers = options.config.workers;
+    if (workers <= 0) {
+      workers = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+    }
+    return std::min(workers, options.tasks);
+  }
+
   EngineStats Stats() const {
     EngineStats s;
     s.received = ctx.received;
@@ -130,10 +139,7 @@ Status Engine::RunFile(const std::string& path, bool until_eof, const std::atomi
 Status Engine::RunMemory(bus::MemoryBus& bus, const std::atomic<bool>& stop) {
   if (Status s = shared_->Prepare(); !s.ok()) return s;
   shared_->ctx.expected_topics = bus::ShopTopics();
-  int32_t workers = shared_->options.config.workers;
-  if (workers <= 0)
-    workers = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
-  workers = std::min(workers, shared_->options.tasks);
+  const int32_t workers = shared_->WorkerCount();
   std::vector<std::unique_ptr<Worker>> pool;
   std::vector<std::unique_ptr<bus::Source>> sources;
   for (int32_t w = 0; w < workers; ++w) {
@@ -163,11 +169,7 @@ Status Engine::RunMemory(bus::MemoryBus& bus, const std::atomic<bool>& stop) {
 Status Engine::RunKafka(const KafkaConfig& kafka, bool until_eof, const std::atomic<bool>& stop) {
   if (Status s = shared_->Prepare(/*claim_all=*/false); !s.ok()) return s;
   shared_->ctx.topic_prefix = kafka.topic_prefix;
-  int32_t workers = shared_->options.config.workers;
-  if (workers <= 0) {
-    workers = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
-  }
-  workers = std::min(workers, shared_->options.tasks);
+  const int32_t workers = shared_->WorkerCount();
   // Workers outlive their sources: leaving the group (a source's destructor) revokes the
   // partitions, which calls back into the worker.
   std::vector<std::unique_ptr<Worker>> pool;

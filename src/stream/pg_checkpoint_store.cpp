@@ -20,18 +20,19 @@
 #include "store/copy_writer.h"
 #include "store/pool.h"
 #include "stream/checkpoint_store.h"
+#include "stream/internal/checkpoint_inputs.h"
 
 namespace gm::stream {
 namespace {
 
+using internal::AnomalyColumns;
+using internal::DeadLetterColumns;
+using internal::Inputs;
+using internal::PrepareInputs;
+using internal::SalesColumns;
 using store::Connection;
 using store::CopyRows;
 using store::CopyWriter;
-
-// Up to this many anomaly, dead-letter or sales rows go in with one prepared statement
-// each; more are COPYed into a staging table and merged by one statement (which costs
-// three round trips whatever the count).
-constexpr size_t kDirectRows = 4;
 
 // Staging tables live as long as the session; ON COMMIT DELETE ROWS empties them at the
 // end of every transaction that used them, and a rolled-back COPY leaves nothing behind.
@@ -57,12 +58,6 @@ constexpr char kMergeTransactionItems[] =
     "INSERT INTO transaction_items SELECT * FROM gm_ckpt_transaction_items "
     "ON CONFLICT DO NOTHING;";
 
-const std::vector<std::string>& AnomalyColumns() {
-  static const std::vector<std::string> kColumns = {
-      "transaction_id", "user_id",       "event_time",    "total_amount_cents",
-      "country",        "anomaly_score", "anomaly_types", "description"};
-  return kColumns;
-}
 constexpr char kMergeAnomalies[] =
     "INSERT INTO transaction_anomalies (transaction_id, user_id, event_time, "
     "total_amount_cents, country, anomaly_score, anomaly_types, description) "
@@ -70,22 +65,11 @@ constexpr char kMergeAnomalies[] =
     "anomaly_types, description FROM gm_ckpt_anomalies "
     "ON CONFLICT (transaction_id) DO NOTHING;";
 
-const std::vector<std::string>& DeadLetterColumns() {
-  static const std::vector<std::string> kColumns = {
-      "source_topic", "source_partition", "source_offset", "raw", "raw_size", "reason"};
-  return kColumns;
-}
 constexpr char kMergeDeadLetters[] =
     "INSERT INTO dead_letter_events (source_topic, source_partition, source_offset, raw, "
     "raw_size, reason) SELECT source_topic, source_partition, source_offset, raw, raw_size, "
     "reason FROM gm_ckpt_dead_letters ON CONFLICT DO NOTHING;";
 
-const std::vector<std::string>& SalesColumns() {
-  static const std::vector<std::string> kColumns = {
-      "window_start",       "window_end",        "category",      "country", "task",
-      "total_amount_cents", "transaction_count", "item_quantity", "is_final"};
-  return kColumns;
-}
 // The upsert of absolute sales values, after INSERT ... VALUES or SELECT.
 constexpr char kSalesUpsert[] =
     " ON CONFLICT (window_start, window_end, category, country, task) DO UPDATE SET "
@@ -167,206 +151,6 @@ const Statement kAddMetrics = {
 
 const Statement* const kStatements[] = {&kUpsertOffsets,    &kUpsertSnapshot, &kInsertAnomaly,
                                         &kInsertDeadLetter, &kUpsertSales,    &kAddMetrics};
-
-// --- Array literals for unnest() parameters ----------------------------------------------
-
-// Builds a PostgreSQL array literal element by element ({"a","b"}, {1,NULL}).
-class ArrayLiteral {
- public:
-  //! A text element, quoted (any text but NUL).
-  void Add(std::string_view text) {
-    Next();
-    text_.push_back('"');
-    for (char c : text) {
-      if (c == '"' || c == '\\') text_.push_back('\\');
-      text_.push_back(c);
-    }
-    text_.push_back('"');
-  }
-  void Add(int64_t value) {
-    Next();
-    text_ += std::to_string(value);
-  }
-  void AddNull() {
-    Next();
-    text_ += "NULL";
-  }
-  //! The literal; the builder is spent.
-  std::string Take() {
-    text_.push_back('}');
-    return std::move(text_);
-  }
-
- private:
-  void Next() {
-    if (text_.size() > 1) text_.push_back(',');
-  }
-  std::string text_ = "{";
-};
-
-// --- What a batch becomes before the database is involved --------------------------------
-
-// The batch in the shapes the statements take: duplicates resolved the way the batch
-// means them, small sets kept for direct statements, large ones encoded for COPY. Built
-// without a connection, so a batch that cannot be stored is refused before anything is
-// sent.
-struct Inputs {
-  // Offsets: the last one given per partition, sorted (commits of different owners lock
-  // the rows in one order, so they cannot deadlock).
-  std::vector<SourceOffset> offsets;
-  std::string offset_topics, offset_partitions, offset_values;
-
-  // Anomalies and dead letters: encoded (which also checks them); sent by COPY when staged.
-  CopyRows anomalies{AnomalyColumns().size()};
-  CopyRows dead_letters{DeadLetterColumns().size()};
-  // Sales: the last row given per key (an upsert may not touch a row twice).
-  std::vector<const SalesRow*> sales;
-  CopyRows sales_rows{SalesColumns().size()};
-  bool stage_anomalies = false;
-  bool stage_dead_letters = false;
-  bool stage_sales = false;
-
-  // Metrics summed per key, as array literals; empty when there are none.
-  size_t metric_rows = 0;
-  std::string metric_arrays[9];
-
-  bool NeedsStaging() const { return stage_anomalies || stage_dead_letters || stage_sales; }
-};
-
-Status CheckArchiveRows(const CopyRows& rows, const std::vector<std::string>& columns,
-                        const char* table) {
-  if (rows.columns() != columns.size()) {
-    return InvalidArgument(std::string(table) + " rows have " + std::to_string(rows.columns()) +
-                           " columns; the table has " + std::to_string(columns.size()));
-  }
-  if (!rows.status().ok()) {
-    return InvalidArgument(std::string(table) + ": " + rows.status().message());
-  }
-  return Status::Ok();
-}
-
-Status PrepareOffsets(const CheckpointBatch& batch, Inputs& in) {
-  in.offsets = batch.offsets;
-  // Stable, so the last of equal partitions stays last; then keep it.
-  std::stable_sort(in.offsets.begin(), in.offsets.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
-  });
-  std::vector<SourceOffset> unique;
-  for (size_t i = 0; i < in.offsets.size(); ++i) {
-    const bool last = i + 1 == in.offsets.size() ||
-                      std::tie(in.offsets[i].topic, in.offsets[i].partition) !=
-                          std::tie(in.offsets[i + 1].topic, in.offsets[i + 1].partition);
-    if (last) unique.push_back(std::move(in.offsets[i]));
-  }
-  in.offsets = std::move(unique);
-  ArrayLiteral topics, partitions, values;
-  for (const SourceOffset& o : in.offsets) {
-    if (o.topic.find('\0') != std::string::npos) {
-      return InvalidArgument("a source topic holds a NUL byte");
-    }
-    topics.Add(o.topic);
-    partitions.Add(o.partition);
-    values.Add(o.next_offset);
-  }
-  in.offset_topics = topics.Take();
-  in.offset_partitions = partitions.Take();
-  in.offset_values = values.Take();
-  return Status::Ok();
-}
-
-void EncodeAnomaly(const AnomalyRow& r, CopyRows& out) {
-  out.Text(r.transaction_id).Text(r.user_id).Timestamp(r.event_time).Int(r.total_amount);
-  out.Text(r.country).Double(r.score).TextArray(r.types).Text(r.description);
-  out.EndRow();
-}
-
-void EncodeDeadLetter(const DeadLetterRow& r, CopyRows& out) {
-  out.Text(r.topic).Int(r.partition).Int(r.offset).Bytes(r.raw).Int(r.raw_size).Text(r.reason);
-  out.EndRow();
-}
-
-void EncodeSales(const SalesRow& r, CopyRows& out) {
-  out.Timestamp(r.window_start).Timestamp(r.window_end).Text(r.category).Text(r.country);
-  out.Int(r.task).Int(r.total_amount).Int(r.transaction_count).Int(r.item_quantity);
-  out.Bool(r.is_final).EndRow();
-}
-
-void PrepareSales(const CheckpointBatch& batch, Inputs& in) {
-  auto key = [](const SalesRow* r) {
-    return std::tie(r->window_start, r->window_end, r->category, r->country, r->task);
-  };
-  std::vector<const SalesRow*> rows;
-  rows.reserve(batch.sales.size());
-  for (const SalesRow& r : batch.sales) rows.push_back(&r);
-  std::stable_sort(rows.begin(), rows.end(),
-                   [&](const SalesRow* a, const SalesRow* b) { return key(a) < key(b); });
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (i + 1 == rows.size() || key(rows[i]) != key(rows[i + 1])) in.sales.push_back(rows[i]);
-  }
-  // Encoded even when sent directly: that is what checks the text for NUL bytes.
-  for (const SalesRow* r : in.sales) EncodeSales(*r, in.sales_rows);
-  in.stage_sales = in.sales.size() > kDirectRows;
-}
-
-void PrepareMetrics(const CheckpointBatch& batch, Inputs& in) {
-  // Rows of one partition and interval are summed (an upsert may not touch a row twice).
-  std::map<std::tuple<std::string, int32_t, Micros>, PartitionMetricsRow> merged;
-  for (const PartitionMetricsRow& m : batch.metrics) {
-    auto [it, fresh] = merged.try_emplace({m.topic, m.partition, m.interval_start}, m);
-    if (fresh) continue;
-    PartitionMetricsRow& sum = it->second;
-    sum.received += m.received;
-    sum.valid += m.valid;
-    sum.invalid += m.invalid;
-    sum.late += m.late;
-    sum.duplicate += m.duplicate;
-    if (m.consumer_lag) sum.consumer_lag = m.consumer_lag;
-  }
-  in.metric_rows = merged.size();
-  if (merged.empty()) return;
-  ArrayLiteral arrays[9];
-  for (const auto& [key, m] : merged) {
-    arrays[0].Add(std::string_view(m.topic));
-    arrays[1].Add(m.partition);
-    arrays[2].Add(std::string_view(FormatTimestamp(m.interval_start)));
-    arrays[3].Add(m.received);
-    arrays[4].Add(m.valid);
-    arrays[5].Add(m.invalid);
-    arrays[6].Add(m.late);
-    arrays[7].Add(m.duplicate);
-    m.consumer_lag ? arrays[8].Add(*m.consumer_lag) : arrays[8].AddNull();
-  }
-  for (int i = 0; i < 9; ++i) in.metric_arrays[i] = arrays[i].Take();
-}
-
-Status PrepareInputs(const CheckpointBatch& batch, Inputs& in) {
-  if (Status s = CheckArchiveRows(batch.transactions, TransactionColumns(), "transactions");
-      !s.ok()) {
-    return s;
-  }
-  if (Status s =
-          CheckArchiveRows(batch.transaction_items, TransactionItemColumns(), "transaction_items");
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = PrepareOffsets(batch, in); !s.ok()) return s;
-  for (const AnomalyRow& r : batch.anomalies) EncodeAnomaly(r, in.anomalies);
-  if (!in.anomalies.status().ok()) {
-    return InvalidArgument("transaction_anomalies: " + in.anomalies.status().message());
-  }
-  in.stage_anomalies = batch.anomalies.size() > kDirectRows;
-  for (const DeadLetterRow& r : batch.dead_letters) EncodeDeadLetter(r, in.dead_letters);
-  if (!in.dead_letters.status().ok()) {
-    return InvalidArgument("dead_letter_events: " + in.dead_letters.status().message());
-  }
-  in.stage_dead_letters = batch.dead_letters.size() > kDirectRows;
-  PrepareSales(batch, in);
-  if (!in.sales_rows.status().ok()) {
-    return InvalidArgument("sales_metrics_by_task: " + in.sales_rows.status().message());
-  }
-  PrepareMetrics(batch, in);
-  return Status::Ok();
-}
 
 // --- The transaction -----------------------------------------------------------------------
 

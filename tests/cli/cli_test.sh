@@ -3,23 +3,13 @@
 # config precedence, and `up` running the pipeline into its embedded PostgreSQL.
 # Usage: cli_test.sh PATH_TO_GLOBALMART
 set -uo pipefail
+test_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 bin=$1
 work=$(mktemp -d /tmp/gm-cli-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"  # no ./config/globalmart.toml here: defaults apply unless a test says otherwise
-failures=0
-pass=0
-check() {  # check NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    pass=$((pass + 1))
-  else
-    echo "FAIL: $name" >&2
-    failures=$((failures + 1))
-  fi
-}
-contains() { grep -qF -- "$2" <<<"$1"; }
+# shellcheck source=../lib/check.sh
+source "$test_lib/check.sh"
 
 # --help works on the program and every command, with exit code 0.
 for cmd in "" version "config" "config show" generate "catalog" "catalog export" "catalog load" db "db psql" dev-broker stream up; do

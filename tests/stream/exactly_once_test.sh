@@ -7,6 +7,7 @@
 # GM_TEST_SEED=N repeats the random kill points of an earlier run (the seed is printed);
 # GM_TEST_KEEP=1 keeps the work folder (outputs, logs, dumps) for a look afterwards.
 set -uo pipefail
+test_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 bin=$1
 work=$(mktemp -d /tmp/gm-eo-test.XXXXXX)
 chmod 755 "$work"  # when root, the server runs as the postgres user and must reach its folder
@@ -21,19 +22,9 @@ cleanup() {
   if [[ -n ${GM_TEST_KEEP:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-failures=0
-pass=0
+# shellcheck source=../lib/check.sh
+source "$test_lib/check.sh"
 known=0
-check() {  # check NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    pass=$((pass + 1))
-  else
-    echo "FAIL: $name" >&2
-    failures=$((failures + 1))
-  fi
-}
 known_failure() {  # known_failure NAME WHY CONDITION...: a product bug that is reported, not counted
   local name=$1 why=$2
   shift 2
@@ -45,7 +36,6 @@ known_failure() {  # known_failure NAME WHY CONDITION...: a product bug that is 
     known=$((known + 1))
   fi
 }
-contains() { grep -qF -- "$2" <<<"$1"; }
 elapsed() { echo "$((SECONDS - t0)) s"; }
 t0=$SECONDS
 

@@ -18,6 +18,7 @@
 # GM_TEST_EVENTS=N changes the event count (keep every partition under the mock's 5 MiB);
 # KEEP_WORK=1 keeps the work folder (logs, dumps).
 set -uo pipefail
+test_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 bin=$1
 work=$(mktemp -d /tmp/gm-kafka-eo-test.XXXXXX)
 chmod 755 "$work"  # when root, the server runs as the postgres user and must reach its folder
@@ -47,25 +48,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM  # so the EXIT trap stops the broker, the streams and PostgreSQL
-failures=0
-pass=0
-check() {  # check NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    pass=$((pass + 1))
-  else
-    echo "FAIL: $name" >&2
-    failures=$((failures + 1))
-  fi
-}
+# shellcheck source=../lib/check.sh
+source "$test_lib/check.sh"
 finish() {
   echo "total $(elapsed)"
   echo "$pass passed, $failures failed"
   test $failures -eq 0
   exit
 }
-contains() { grep -qF -- "$2" <<<"$1"; }
 elapsed() { echo "$((SECONDS - t0)) s"; }
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 t0=$SECONDS

@@ -1,0 +1,64 @@
+#pragma once
+
+// What a checkpoint batch becomes before the database is involved (used by the PostgreSQL
+// checkpoint store): duplicates resolved the way the batch means them, small row sets kept
+// for direct statements, large ones encoded for COPY, metrics as unnest() arrays. Built
+// without a connection, so a batch that cannot be stored is refused before anything is sent.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "store/copy_rows.h"
+#include "stream/checkpoint_store.h"
+
+namespace gm::stream::internal {
+
+//! Up to this many anomaly, dead-letter or sales rows go in with one prepared statement
+//! each; more are COPYed into a staging table and merged by one statement (which costs
+//! three round trips whatever the count).
+inline constexpr size_t kDirectRows = 4;
+
+//! The staged columns of transaction_anomalies, dead_letter_events, sales_metrics_by_task.
+const std::vector<std::string>& AnomalyColumns();
+const std::vector<std::string>& DeadLetterColumns();
+const std::vector<std::string>& SalesColumns();
+
+//! InvalidArgument when `rows` do not have `columns`' count or hold an encoding error
+//! (refuses the whole batch before anything is written). Shared by every checkpoint store.
+Status CheckArchiveRows(const store::CopyRows& rows, const std::vector<std::string>& columns,
+                        const char* table);
+
+// The batch in the shapes the statements take: duplicates resolved the way the batch
+// means them, small sets kept for direct statements, large ones encoded for COPY. Built
+// without a connection, so a batch that cannot be stored is refused before anything is
+// sent.
+struct Inputs {
+  // Offsets: the last one given per partition, sorted (commits of different owners lock
+  // the rows in one order, so they cannot deadlock).
+  std::vector<SourceOffset> offsets;
+  std::string offset_topics, offset_partitions, offset_values;
+
+  // Anomalies and dead letters: encoded (which also checks them); sent by COPY when staged.
+  store::CopyRows anomalies{AnomalyColumns().size()};
+  store::CopyRows dead_letters{DeadLetterColumns().size()};
+  // Sales: the last row given per key (an upsert may not touch a row twice).
+  std::vector<const SalesRow*> sales;
+  store::CopyRows sales_rows{SalesColumns().size()};
+  bool stage_anomalies = false;
+  bool stage_dead_letters = false;
+  bool stage_sales = false;
+
+  // Metrics summed per key, as array literals; empty when there are none.
+  size_t metric_rows = 0;
+  std::string metric_arrays[9];
+
+  bool NeedsStaging() const { return stage_anomalies || stage_dead_letters || stage_sales; }
+};
+
+//! Fills `in` from `batch`; InvalidArgument when the batch cannot be stored.
+Status PrepareInputs(const CheckpointBatch& batch, Inputs& in);
+
+}  // namespace gm::stream::internal
