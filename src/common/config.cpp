@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -136,6 +137,115 @@ Property RateProperty(std::string key, std::string description, double& (*field)
     return d == 0 ? std::string("\"max\"") : FormatDouble(d);
   };
   return p;
+}
+
+Property BoolProperty(std::string key, std::string description, bool& (*field)(Config&)) {
+  Property p;
+  p.key = key;
+  p.description = std::move(description);
+  p.set = [key, field](Config& c, std::string_view v) -> Status {
+    if (v != "true" && v != "false") return BadValue(key, v, "expected true or false");
+    field(c) = v == "true";
+    return Status::Ok();
+  };
+  p.get = [field](const Config& c) {
+    return std::string(field(const_cast<Config&>(c)) ? "true" : "false");
+  };
+  return p;
+}
+
+// A list as one comma-separated string (the file format has no arrays); blanks around
+// items are dropped, and so are empty items.
+Property ListProperty(std::string key, std::string description,
+                      std::vector<std::string>& (*field)(Config&)) {
+  Property p;
+  p.key = key;
+  p.description = std::move(description);
+  p.quote = true;
+  p.set = [field](Config& c, std::string_view v) -> Status {
+    std::vector<std::string> items;
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view item = v.substr(0, comma);
+      v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+      while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) {
+        item.remove_prefix(1);
+      }
+      while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) {
+        item.remove_suffix(1);
+      }
+      if (!item.empty()) items.emplace_back(item);
+    }
+    field(c) = std::move(items);
+    return Status::Ok();
+  };
+  p.get = [field](const Config& c) {
+    std::string out;
+    for (const std::string& item : field(const_cast<Config&>(c))) {
+      out += (out.empty() ? "" : ",") + item;
+    }
+    return out;
+  };
+  return p;
+}
+
+// [auth], [cors] and [explorer]: the HTTP server's security and the data explorer.
+void AddSecurityProperties(std::vector<Property>& ps) {
+  ps.push_back(BoolProperty(
+      "auth.enabled",
+      "Require an API key (X-API-Key or Authorization: Bearer) on every non-public path.",
+      +[](Config& c) -> bool& { return c.auth.enabled; }));
+  ps.push_back(ListProperty(
+      "auth.public_paths",
+      "Comma-separated paths answered without a key; a trailing * matches by prefix.",
+      +[](Config& c) -> std::vector<std::string>& { return c.auth.public_paths; }));
+  {
+    Property p;
+    p.key = "auth.rate_limit";
+    p.description = "Sustained requests per second allowed per API key; 0 = unlimited.";
+    p.unit = "requests/s";
+    p.set = [](Config& c, std::string_view v) -> Status {
+      std::optional<double> d = ParseDouble(v);
+      if (!d || *d < 0 || *d > 1e9) {
+        return BadValue("auth.rate_limit", v, "expected a rate between 0 and 1e9");
+      }
+      c.auth.rate_limit = *d;
+      return Status::Ok();
+    };
+    p.get = [](const Config& c) { return FormatDouble(c.auth.rate_limit); };
+    ps.push_back(std::move(p));
+  }
+  ps.push_back(IntProperty<int32_t>(
+      "auth.rate_burst", "Requests one API key may send at once (token bucket size).",
+      "requests", +[](Config& c) -> int32_t& { return c.auth.rate_burst; }, 1, 1'000'000'000));
+  ps.push_back(ListProperty(
+      "auth.rate_limit_exempt", "Comma-separated API key names that are never rate-limited.",
+      +[](Config& c) -> std::vector<std::string>& { return c.auth.rate_limit_exempt; }));
+  ps.push_back(DurationProperty(
+      "auth.cache_ttl",
+      "How long a verified key is trusted before it is looked up again (revocation delay).",
+      +[](Config& c) -> Micros& { return c.auth.cache_ttl; }, 0, kMicrosPerMinute));
+  ps.push_back(ListProperty(
+      "cors.allowed_origins",
+      "Comma-separated origins (scheme://host[:port]) browsers may call the API from; * = any.",
+      +[](Config& c) -> std::vector<std::string>& { return c.cors.allowed_origins; }));
+  ps.push_back(ListProperty(
+      "cors.allowed_headers", "Comma-separated request headers a preflight may allow.",
+      +[](Config& c) -> std::vector<std::string>& { return c.cors.allowed_headers; }));
+  ps.push_back(DurationProperty(
+      "cors.max_age", "How long browsers may cache a preflight answer.",
+      +[](Config& c) -> Micros& { return c.cors.max_age; }, 0, kMicrosPerDay));
+  ps.push_back(IntProperty<int32_t>(
+      "explorer.max_rows", "Most rows one explorer query returns.", "rows",
+      +[](Config& c) -> int32_t& { return c.explorer.max_rows; }, 1, 10'000'000));
+  ps.push_back(DurationProperty(
+      "explorer.statement_timeout", "PostgreSQL cancels an explorer query running longer.",
+      +[](Config& c) -> Micros& { return c.explorer.statement_timeout; }, 10 * kMicrosPerMilli,
+      kMicrosPerHour));
+  ps.push_back(StringProperty(
+      "explorer.role",
+      "Role explorer queries run as (SET LOCAL ROLE, read-only); empty = the login role.",
+      +[](Config& c) -> std::string& { return c.explorer.role; }));
 }
 
 const std::vector<Property>& Properties() {
@@ -371,9 +481,29 @@ const std::vector<Property>& Properties() {
         "stream.dead_letter_max_bytes", "Raw bytes kept per dead_letter_events row.", "bytes",
         +[](Config& c) -> int32_t& { return c.stream.dead_letter_max_bytes; }, 0, 100 << 20));
     ps.push_back(DurationProperty(
+        "stream.session_gap",
+        "A session closes when the watermark passes its last event plus this gap.",
+        +[](Config& c) -> Micros& { return c.stream.session_gap; }, kMicrosPerSecond,
+        kMicrosPerDay));
+    ps.push_back(DurationProperty(
+        "stream.cart_timeout",
+        "A non-empty cart with no transaction this long after its last activity is abandoned.",
+        +[](Config& c) -> Micros& { return c.stream.cart_timeout; }, kMicrosPerSecond,
+        kMicrosPerDay));
+    ps.push_back(IntProperty<int64_t>(
+        "stream.low_stock_threshold",
+        "A low_stock_alert is open while a product's available stock is below this.", "units",
+        +[](Config& c) -> int64_t& { return c.stream.low_stock_threshold; }, 1, 1'000'000'000));
+    ps.push_back(IntProperty<int64_t>(
+        "stream.critical_stock_threshold",
+        "An open low_stock_alert is critical (not low) while available stock is below this.",
+        "units", +[](Config& c) -> int64_t& { return c.stream.critical_stock_threshold; }, 1,
+        1'000'000'000));
+    ps.push_back(DurationProperty(
         "up.report_interval", "How often `up` prints per-topic event rates.",
         +[](Config& c) -> Micros& { return c.up.report_interval; }, 100 * kMicrosPerMilli,
         kMicrosPerDay));
+    AddSecurityProperties(ps);
     return ps;
   }();
   return kProperties;
@@ -559,7 +689,7 @@ std::string RenderConfig(const LoadedConfig& loaded) {
     if (p.quote) value = "\"" + value + "\"";
     std::string line = p.key.substr(sec.size() + 1) + " = " + value;
     out += line;
-    out.append(line.size() < 40 ? 40 - line.size() : 1, ' ');
+    out.append(line.size() < 40 ? 40 - line.size() : 2, ' ');
     out += "# ";
     auto origin = loaded.origins.find(p.key);
     out += kOriginNames[static_cast<int>(origin == loaded.origins.end() ? ConfigOrigin::kDefault

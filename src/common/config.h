@@ -99,6 +99,35 @@ struct UpConfig {
   Micros report_interval = 10 * kMicrosPerSecond;  //!< how often per-topic rates are printed
 };
 
+//! [auth] API keys and the per-key rate limit of the HTTP server (docs/security.md).
+struct AuthConfig {
+  bool enabled = true;  //!< false: every route is open (development only)
+  //! Paths answered without a key; an entry ending in `*` matches every path it prefixes.
+  std::vector<std::string> public_paths = {"/",       "/health", "/metrics", "/openapi.json",
+                                           "/docs",   "/docs/*", "/static/*", "/favicon.ico"};
+  double rate_limit = 50;    //!< sustained requests/s per key (token bucket); 0 = unlimited
+  int32_t rate_burst = 100;  //!< bucket size: requests a key may send at once
+  std::vector<std::string> rate_limit_exempt;  //!< key names never rate-limited (benchmarks)
+  //! How long a verified key is trusted before its row is read again (bounds how late a
+  //! revocation takes effect).
+  Micros cache_ttl = 1 * kMicrosPerSecond;
+};
+
+//! [cors] Cross-origin requests from browsers (docs/security.md).
+struct CorsConfig {
+  //! Origins (scheme://host[:port]) allowed to call the API; "*" = any; empty = none.
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> allowed_headers = {"Authorization", "Content-Type", "X-API-Key"};
+  Micros max_age = 10 * kMicrosPerMinute;  //!< how long browsers may cache a preflight answer
+};
+
+//! [explorer] The data explorer's structured queries (docs/security.md).
+struct ExplorerConfig {
+  int32_t max_rows = 10'000;                          //!< row cap of one query
+  Micros statement_timeout = 5 * kMicrosPerSecond;    //!< per query, enforced by PostgreSQL
+  std::string role = "globalmart_reader";  //!< SET LOCAL ROLE for queries; empty = the login
+};
+
 struct Config {
   LogConfig log;
   BusConfig bus;
@@ -107,6 +136,9 @@ struct Config {
   StoreConfig store;
   StreamConfig stream;
   UpConfig up;
+  AuthConfig auth;
+  CorsConfig cors;
+  ExplorerConfig explorer;
 };
 
 //! Where a property's effective value came from.
