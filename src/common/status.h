@@ -20,6 +20,10 @@ enum class ErrorCode {
   kInternal,
   //! Fenced: another owner took over (a newer consumer-group generation committed).
   kAborted,
+  //! No credentials, or credentials that do not identify anyone (a bad or revoked API key).
+  kUnauthenticated,
+  //! The caller is known but may not do this (a read-scope key on an admin route).
+  kPermissionDenied,
 };
 
 std::string_view ErrorCodeName(ErrorCode code);
@@ -55,6 +59,12 @@ inline Status Internal(std::string message) {
 }
 inline Status Aborted(std::string message) {
   return Status(ErrorCode::kAborted, std::move(message));
+}
+inline Status Unauthenticated(std::string message) {
+  return Status(ErrorCode::kUnauthenticated, std::move(message));
+}
+inline Status PermissionDenied(std::string message) {
+  return Status(ErrorCode::kPermissionDenied, std::move(message));
 }
 
 //! Either a value or a non-ok Status (std::expected arrives with C++23).
