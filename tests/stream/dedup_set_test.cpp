@@ -60,6 +60,19 @@ TEST(DedupSetTest, MatchesABruteForceModelThroughExpiryAndRestore) {
   EXPECT_LE(set.size(), 5000u);
 }
 
+TEST(DedupSetTest, ChecksForgetSightingsOlderThanTheCutoff) {
+  // No Expire calls: the table still holds only about one horizon of ids.
+  DedupSet set;
+  constexpr Micros kHorizon = 1000;
+  for (Micros t = 0; t < 100'000; ++t) {
+    ASSERT_FALSE(set.CheckAndRemember(IdHash("E" + std::to_string(t)), t, t - kHorizon));
+    ASSERT_LE(set.size(), static_cast<size_t>(kHorizon) + 1) << "at " << t;
+  }
+  // A repeat within the horizon is still found, an older one is new again.
+  EXPECT_TRUE(set.CheckAndRemember(IdHash("E99500"), 100'000, 100'000 - kHorizon));
+  EXPECT_FALSE(set.CheckAndRemember(IdHash("E98000"), 100'000, 100'000 - kHorizon));
+}
+
 TEST(DedupSetTest, CorruptSnapshotIsRefused) {
   std::string snapshot = "\x01\x02";
   SnapshotReader r(snapshot);

@@ -32,11 +32,20 @@ inline uint64_t IdHash(std::string_view id) {
 //! when it was first seen at an event time ≥ (the source partition's watermark when the
 //! repeat is read) − horizon; older first sightings are forgotten (Expire) and a repeat
 //! of them counts as new. Not thread-safe.
+//!
+//! REQUIRES: the cutoffs given to one set (CheckAndRemember, Expire) never decrease — they
+//! follow one source partition's watermark, which only grows. Then when expiry runs cannot
+//! change an answer (an expired sighting is older than every later cutoff, so it would count
+//! as new anyway), and CheckAndRemember expires as it goes: the table holds about one horizon
+//! of ids however fast events arrive between the engine's Expire calls, which keeps it small
+//! enough for the cache (each check costs one random access into it).
 class DedupSet {
  public:
   //! True (a duplicate) when `hash` was first seen at or after `cutoff` (watermark −
   //! horizon). Otherwise remembers it as first seen at `event_time` and returns false.
+  //! Forgets the sightings that Expire(cutoff) would.
   bool CheckAndRemember(uint64_t hash, Micros event_time, Micros cutoff) {
+    if (!fifo_.empty() && fifo_.front().time < cutoff) Expire(cutoff);
     hash = Key(hash);
     if (Micros* first = Find(hash)) {
       if (*first >= cutoff) return true;

@@ -2,18 +2,28 @@
 
 namespace gm::stream {
 
-bool HasAmountMismatch(const events::Transaction& tx) {
-  const Cents items = tx.LineItemsTotal();
-  const Cents diff = items > tx.total_amount ? items - tx.total_amount : tx.total_amount - items;
+namespace {
+
+// HasAmountMismatch for a transaction whose line-items total is already known.
+bool DiffersByMoreThanACent(Cents total_amount, Cents items) {
+  const Cents diff = items > total_amount ? items - total_amount : total_amount - items;
   return diff > 1;
+}
+
+}  // namespace
+
+bool HasAmountMismatch(const events::Transaction& tx) {
+  return DiffersByMoreThanACent(tx.total_amount, tx.LineItemsTotal());
 }
 
 void AppendArchiveRows(const events::Transaction& tx, const CatalogLookup& catalog,
                        store::CopyRows& transactions, store::CopyRows& items) {
+  const Cents line_items = tx.LineItemsTotal();
   transactions.Text(tx.transaction_id).Text(tx.user_id).TextOrNull(tx.session_id);
-  transactions.Timestamp(tx.timestamp).Int(tx.total_amount).Int(tx.LineItemsTotal());
+  transactions.Timestamp(tx.timestamp).Int(tx.total_amount).Int(line_items);
   transactions.Text(tx.payment_method).Text(tx.country).TextOrNull(tx.city);
-  transactions.TextOrNull(tx.currency).TextOrNull(tx.device).Bool(HasAmountMismatch(tx));
+  transactions.TextOrNull(tx.currency).TextOrNull(tx.device);
+  transactions.Bool(DiffersByMoreThanACent(tx.total_amount, line_items));
   transactions.EndRow();
   int64_t line_no = 0;
   for (const events::LineItem& item : tx.products) {

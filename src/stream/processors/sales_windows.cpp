@@ -160,7 +160,23 @@ void SalesWindows::AppendRow(Micros start, uint32_t group, const Cell& cell, boo
   row.is_final = is_final;
 }
 
+size_t SalesWindows::RowsToCollect(Micros watermark) const {
+  size_t rows = 0;
+  for (const auto& [start, window] : windows_) {
+    const bool closing = EndsBy(start, options_.size, watermark);
+    if (!closing && !window.changed) continue;
+    for (const Cell& cell : window.cells) {
+      if (cell.transaction_count != 0 && (closing || cell.changed)) ++rows;
+    }
+  }
+  return rows;
+}
+
 void SalesWindows::Collect(Micros watermark, std::vector<SalesRow>& out) {
+  // Sized up front (geometrically, as every task appends to the same batch): growing row
+  // by row would move all rows already there several times.
+  const size_t needed = out.size() + RowsToCollect(watermark);
+  if (needed > out.capacity()) out.reserve(std::max(needed, 2 * out.capacity()));
   for (auto it = windows_.begin(); it != windows_.end();) {
     Window& window = it->second;
     const bool closing = EndsBy(it->first, options_.size, watermark);

@@ -92,6 +92,8 @@ class SalesWindows {
   };
 
   uint32_t GroupOf(uint32_t category, uint32_t country);
+  //! How many rows Collect(watermark) will append.
+  size_t RowsToCollect(Micros watermark) const;
   Window NewWindow();
   void AppendRow(Micros start, uint32_t group, const Cell& cell, bool is_final,
                  std::vector<SalesRow>& out) const;
