@@ -362,6 +362,65 @@ std::string_view DescribeType(od::json_type type) {
   return "something else";
 }
 
+std::string_view TrimJsonBlanks(std::string_view s) {
+  constexpr std::string_view kBlanks = " \t\n\r";
+  const size_t begin = s.find_first_not_of(kBlanks);
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(kBlanks) - begin + 1);
+}
+
+// "invalid JSON: malformed <what> '<the message>'".
+Status MalformedDocument(std::string_view what, std::string_view text) {
+  std::string reason = fmt::format("invalid JSON: malformed {} '", what);
+  internal::AppendEcho(reason, text);
+  reason.push_back('\'');
+  return InvalidArgument(std::move(reason));
+}
+
+// Why a message whose first token is not `{` is refused. simdjson classifies the document
+// by its first byte only, so `this is not JSON`, `nothing` or `123abc` look like a boolean,
+// null or a number: the whole message is checked to be one JSON value before saying "must
+// be a JSON object", and otherwise it is invalid JSON. REQUIRES: `payload` is valid UTF-8
+// (simdjson checked it).
+Status NotAnObject(od::document& doc, std::string_view payload, od::json_type type) {
+  const std::string_view text = TrimJsonBlanks(payload);
+  switch (type) {
+    case od::json_type::boolean:
+      if (text != "true" && text != "false") return MalformedDocument("literal", text);
+      break;
+    case od::json_type::null:
+      if (text != "null") return MalformedDocument("literal", text);
+      break;
+    case od::json_type::number:
+      if (!internal::IsJsonNumber(text)) return MalformedDocument("number", text);
+      break;
+    case od::json_type::string: {
+      std::string_view ignored;
+      if (auto error = doc.get_string().get(ignored)) return internal::JsonError(error);
+      break;
+    }
+    case od::json_type::array: {
+      od::array arr;
+      if (auto error = doc.get_array().get(arr)) return internal::JsonError(error);
+      for (auto element_result : arr) {
+        od::value element;
+        if (auto error = std::move(element_result).get(element)) return internal::JsonError(error);
+        if (Status s = internal::SkipValue(element, 1); !s.ok()) return s;
+      }
+      break;
+    }
+    case od::json_type::object:
+      return Status::Ok();
+  }
+  const char* trailing = nullptr;
+  if (type != od::json_type::boolean && type != od::json_type::null &&
+      type != od::json_type::number && !doc.current_location().get(trailing)) {
+    return InvalidArgument("invalid JSON: unexpected content after the top-level value");
+  }
+  return InvalidArgument(
+      fmt::format("the message must be a JSON object, got {}", DescribeType(type)));
+}
+
 // The topic named by the document's `event_type` (JSONL input). Leaves `doc` rewound.
 Result<Topic> ReadEventType(od::document& doc) {
   od::object obj;
@@ -452,10 +511,7 @@ Status Decoder::Decode(std::optional<Topic> topic, std::string_view payload, Eve
   }
   od::json_type type;
   if (auto error = doc.type().get(type)) return internal::JsonError(error);
-  if (type != od::json_type::object) {
-    return InvalidArgument(
-        fmt::format("the message must be a JSON object, got {}", DescribeType(type)));
-  }
+  if (type != od::json_type::object) return NotAnObject(doc, payload, type);
   if (!topic) {
     Result<Topic> named = ReadEventType(doc);
     if (!named.ok()) return named.status();

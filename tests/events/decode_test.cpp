@@ -221,6 +221,33 @@ TEST(DecodeTest, TopLevelMustBeAnObject) {
   }
 }
 
+TEST(DecodeTest, TextThatOnlyStartsLikeAJsonValueIsInvalidJson) {
+  // simdjson types a document by its first byte: t/f/n, a digit or '-' alone say nothing.
+  Decoder decoder;
+  Event e;
+  const std::vector<std::string> cases = {
+      "this is not json", "nothing",     "123abc", "true false", "nul",      "truex",
+      "falsehood",        "-",           "12 34",  "1.",         "\"a\" \"b\"", "[1,2] x",
+      "[1, tru]",         "null null",   "0x10",   "-Infinity",
+  };
+  for (const std::string& json : cases) {
+    SCOPED_TRACE(json);
+    EXPECT_THAT(decoder.Decode(Topic::kCartEvents, json, e).message(), StartsWith("invalid JSON: "));
+    EXPECT_THAT(decoder.Decode(std::nullopt, json, e).message(), StartsWith("invalid JSON: "));
+  }
+  EXPECT_EQ(decoder.Decode(std::nullopt, "this is not json", e).message(),
+            "invalid JSON: malformed literal 'this is not json'");
+  EXPECT_EQ(decoder.Decode(std::nullopt, "123abc", e).message(),
+            "invalid JSON: malformed number '123abc'");
+  // Blanks around a real value are fine: it is still valid JSON, just not an object.
+  EXPECT_EQ(decoder.Decode(std::nullopt, " true \r\n", e).message(),
+            "the message must be a JSON object, got a boolean");
+  EXPECT_EQ(decoder.Decode(std::nullopt, "\t-1.5e3 ", e).message(),
+            "the message must be a JSON object, got a number");
+  EXPECT_EQ(decoder.Decode(std::nullopt, "[1, [true], {\"a\": null}] ", e).message(),
+            "the message must be a JSON object, got an array");
+}
+
 TEST(DecodeTest, UnknownFieldsAreIgnoredWhateverTheirShape) {
   Decoder decoder;
   Event plain, extended;

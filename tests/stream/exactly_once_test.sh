@@ -289,9 +289,8 @@ next_good() { add_line "${good[g]}"; g=$((g + 1)); }
 for ((k = 0; k < 20; k++)); do next_good; done
 add_bad "not JSON" "invalid JSON" "hello, world"
 for ((k = 0; k < 20; k++)); do next_good; done
-# simdjson's type() looks at the first byte only: t/f/n/digit pass for a literal.
-add_bad "not JSON, starting like a literal" "invalid JSON" "this is not JSON at all" \
-  "the reason says 'the message must be a JSON object, got a boolean'"
+# simdjson's type() looks at the first byte only (t/f/n/digit): the decoder checks the rest.
+add_bad "not JSON, starting like a literal" "invalid JSON" "this is not JSON at all"
 for ((k = 0; k < 20; k++)); do next_good; done
 add_bad "truncated JSON" "invalid JSON" "${tx:0:$((${#tx} / 2))}"
 for ((k = 0; k < 20; k++)); do next_good; done
