@@ -1036,11 +1036,12 @@ Status SameCatalog(const CatalogLookup& lookup, const TestCatalog& catalog) {
   return Status::Ok();
 }
 
-// Runs `path` to EOF (or until `stop_after_checkpoints` checkpoints were committed, when > 0)
-// with consumer group "pipeline-test" and the catalog loaded from the database, which must
-// be `catalog`.
+// Runs `path` with consumer group "pipeline-test" and the catalog loaded from the database,
+// which must be `catalog`: to EOF, closing every window (until_eof), or — when
+// `stop_after_received` > 0 — as a live run that does not treat EOF as the end, stopped once
+// a committed checkpoint covers that many messages (so its windows stay open).
 RunOutcome RunEngine(store::ConnectionPool& pool, const std::string& path,
-                     const TestCatalog& catalog_rows, int64_t stop_after_checkpoints = 0) {
+                     const TestCatalog& catalog_rows, int64_t stop_after_received = 0) {
   Result<std::unique_ptr<CatalogLookup>> catalog = CatalogLookup::Load(pool);
   if (!catalog.ok()) return {catalog.status(), {}};
   if (Status s = SameCatalog(**catalog, catalog_rows); !s.ok()) return {s, {}};
@@ -1052,13 +1053,13 @@ RunOutcome RunEngine(store::ConnectionPool& pool, const std::string& path,
   options.consumer_group = "pipeline-test";
   options.tasks = kTasks;
   options.clock = &clock;
-  if (stop_after_checkpoints > 0) {
+  if (stop_after_received > 0) {
     options.on_checkpoint = [&](const EngineStats& s) {
-      if (s.checkpoints >= stop_after_checkpoints) stop = true;
+      if (s.received >= stop_after_received) stop = true;
     };
   }
   Engine engine(options, *store, **catalog);
-  Status status = engine.RunFile(path, /*until_eof=*/true, stop);
+  Status status = engine.RunFile(path, /*until_eof=*/stop_after_received == 0, stop);
   return {status, engine.stats()};
 }
 
@@ -1257,34 +1258,59 @@ TEST_F(PipelineTest, CombinedStreamMatchesBruteForceAndARerunChangesNothing) {
   ExpectSameTables(first, ReadTables(*db->conn));
 }
 
-// DISABLED: stopping the first run from on_checkpoint no longer lands mid-file since a due
-// checkpoint skips while the previous commit is in flight (the whole file is read before the
-// first commit reports). To be rewritten to stop on a line count; the kill -9 test
-// (exactly_once_test.sh) covers resuming mid-file meanwhile.
-TEST_F(PipelineTest, DISABLED_TwoHalvesGiveTheTablesOfOneRun) {
-  const Input& input = inputs_->Combined();
+// A run stopped after the first half of a file and resumed once the rest was appended (as a
+// live file grows) ends in the tables of one run over the whole file. The first run reads a
+// file holding only the first half, so where it stops does not depend on timing.
+TEST_F(PipelineTest, TwoHalvesGiveTheTablesOfOneRun) {
+  const Input& combined = inputs_->Combined();
+  std::string content;
+  {
+    std::ifstream in(combined.path, std::ios::binary);
+    content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  // Both runs read the same path: offsets and dead letters name the file by it.
+  Input input = combined;
+  input.path = (std::filesystem::path(combined.path).parent_path() / "halves.jsonl").string();
+  auto write = [&](std::string_view bytes, std::ios::openmode mode) {
+    std::ofstream out(input.path, std::ios::binary | mode);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(out.good()) << input.path;
+  };
+  write(content, std::ios::trunc);
   std::unique_ptr<Database> clean = RunClean("globalmart", input);
   ASSERT_NE(clean, nullptr);
   const Tables expected = ReadTables(*clean->conn);
+  const std::vector<Line> all = ReadLines(input.path);
+
+  // The first half: the lines up to and including the newline that ends the middle one.
+  size_t split = 0;
+  for (size_t newlines = 0; newlines < all.size() / 2; ++split) {
+    if (content[split] == '\n') ++newlines;
+  }
+  write(std::string_view(content).substr(0, split), std::ios::trunc);
+  const std::vector<Line> first_half = ReadLines(input.path);
+  ASSERT_GT(first_half.size(), 100u);
+  ASSERT_LT(first_half.size(), all.size());
 
   std::unique_ptr<Database> halves = OpenDatabase("halves", input.catalog);
   ASSERT_NE(halves, nullptr);
-  RunOutcome first =
-      RunEngine(*halves->pool, input.path, input.catalog, /*stop_after_checkpoints=*/1);
+  RunOutcome first = RunEngine(*halves->pool, input.path, input.catalog,
+                               /*stop_after_received=*/static_cast<int64_t>(first_half.size()));
   ASSERT_TRUE(first.status.ok()) << first.status.ToString();
-  // It stopped in the middle of the file.
+  EXPECT_EQ(first.stats.received, static_cast<int64_t>(first_half.size()));
   {
     pqxx::work tx(halves->conn->pqxx());
-    const int64_t next = tx.exec1("SELECT next_offset FROM stream_offsets")[0].as<int64_t>();
-    const int64_t last = ReadLines(input.path).back().number;
-    // A due checkpoint waits while the previous commit is in flight, so where the first
-    // run stops depends on the database's speed; it must be inside the file.
-    EXPECT_GT(next, 1);
-    EXPECT_LT(next, last);
+    // It resumes right after the first half, and windows are still open (EOF closed nothing).
+    EXPECT_EQ(tx.exec1("SELECT next_offset FROM stream_offsets")[0].as<int64_t>(),
+              first_half.back().number + 1);
+    EXPECT_GT(tx.exec1("SELECT count(*) FROM sales_metrics WHERE NOT is_final")[0].as<int64_t>(),
+              0);
   }
+
+  write(std::string_view(content).substr(split), std::ios::app);
   RunOutcome second = RunEngine(*halves->pool, input.path, input.catalog);
   ASSERT_TRUE(second.status.ok()) << second.status.ToString();
-  EXPECT_GT(second.stats.received, 0);
+  EXPECT_EQ(second.stats.received, static_cast<int64_t>(all.size() - first_half.size()));
   ExpectSameTables(expected, ReadTables(*halves->conn));
 }
 
