@@ -92,6 +92,14 @@ struct StreamConfig {
   //! A user's amount baseline is forgotten after this much event time without purchases.
   Micros baseline_ttl = 7 * kMicrosPerDay;
   int32_t dead_letter_max_bytes = 64 * 1024;  //!< raw bytes kept per dead letter
+  //! A session closes when the watermark passes its last event + this.
+  Micros session_gap = 2 * kMicrosPerMinute;
+  //! A non-empty cart without a transaction this long after its last activity is abandoned.
+  Micros cart_timeout = 1 * kMicrosPerMinute;
+  //! A product whose available stock is below this has an open low_stock_alert...
+  int64_t low_stock_threshold = 10;
+  //! ...of severity critical below this (low otherwise).
+  int64_t critical_stock_threshold = 5;
 };
 
 //! [up] The all-in-one command.

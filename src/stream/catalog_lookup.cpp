@@ -37,8 +37,14 @@ uint16_t CatalogLookup::Intern(std::string value) {
   return static_cast<uint16_t>(names_.size() - 1);
 }
 
-void CatalogLookup::AddProduct(std::string product_id, std::string category) {
-  category_of_[KeyOf(product_id)] = Intern(std::move(category));
+void CatalogLookup::AddProduct(std::string product_id, std::string category, Cents price,
+                               int64_t initial_stock) {
+  Product& p = products_[KeyOf(product_id)];
+  p.category = Intern(std::move(category));
+  p.price = price;
+  p.initial_stock = initial_stock < 0 || initial_stock > INT32_MAX
+                        ? -1
+                        : static_cast<int32_t>(initial_stock);
 }
 
 void CatalogLookup::AddCustomer(std::string user_id, std::string country) {
@@ -46,8 +52,20 @@ void CatalogLookup::AddCustomer(std::string user_id, std::string country) {
 }
 
 std::string_view CatalogLookup::CategoryOf(std::string_view product_id) const {
-  auto it = category_of_.find(KeyOf(product_id));
-  return it == category_of_.end() ? std::string_view() : std::string_view(names_[it->second]);
+  auto it = products_.find(KeyOf(product_id));
+  return it == products_.end() ? std::string_view() : std::string_view(names_[it->second.category]);
+}
+
+std::optional<Cents> CatalogLookup::PriceOf(std::string_view product_id) const {
+  auto it = products_.find(KeyOf(product_id));
+  if (it == products_.end() || it->second.price < 0) return std::nullopt;
+  return it->second.price;
+}
+
+std::optional<int64_t> CatalogLookup::InitialStockOf(std::string_view product_id) const {
+  auto it = products_.find(KeyOf(product_id));
+  if (it == products_.end() || it->second.initial_stock < 0) return std::nullopt;
+  return it->second.initial_stock;
 }
 
 std::string_view CatalogLookup::HomeCountryOf(std::string_view user_id) const {
@@ -63,27 +81,36 @@ Result<std::unique_ptr<CatalogLookup>> CatalogLookup::Load(store::ConnectionPool
     pqxx::read_transaction tx((*lease)->pqxx(), "catalog_lookup");
     pqxx::row counts =
         tx.exec1("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM customers)");
-    lookup->category_of_.reserve(counts[0].as<size_t>());
+    lookup->products_.reserve(counts[0].as<size_t>());
     lookup->country_of_.reserve(counts[1].as<size_t>());
     // COPY TO reads row by row, so a million customers need no big result set. Rows come
-    // in COPY's text format: two tab-separated fields, backslash escapes.
-    auto read_pairs = [&](const char* table, std::vector<std::string> columns, auto add) {
+    // in COPY's text format: tab-separated fields, backslash escapes (numbers have none).
+    auto read_rows = [&](const char* table, std::vector<std::string> columns, auto add) {
       pqxx::stream_from stream(tx, table, columns);
       std::string line;
+      std::vector<std::string> fields;
       while (stream.get_raw_line(line)) {
         if (!line.empty() && line.back() == '\n') line.pop_back();
-        const size_t tab = line.find('\t');
-        if (tab == std::string::npos) continue;
-        add(Unescape(std::string_view(line).substr(0, tab)),
-            Unescape(std::string_view(line).substr(tab + 1)));
+        fields.clear();
+        size_t begin = 0;
+        while (true) {
+          const size_t tab = line.find('\t', begin);
+          fields.push_back(Unescape(std::string_view(line).substr(
+              begin, tab == std::string::npos ? std::string::npos : tab - begin)));
+          if (tab == std::string::npos) break;
+          begin = tab + 1;
+        }
+        if (fields.size() == columns.size()) add(fields);
       }
       stream.complete();
     };
-    read_pairs("products", {"product_id", "category"}, [&](std::string id, std::string category) {
-      lookup->AddProduct(std::move(id), std::move(category));
-    });
-    read_pairs("customers", {"user_id", "country"}, [&](std::string id, std::string country) {
-      lookup->AddCustomer(std::move(id), std::move(country));
+    read_rows("products", {"product_id", "category", "price_cents", "initial_stock"},
+              [&](std::vector<std::string>& f) {
+                lookup->AddProduct(std::move(f[0]), std::move(f[1]), std::stoll(f[2]),
+                                   std::stoll(f[3]));
+              });
+    read_rows("customers", {"user_id", "country"}, [&](std::vector<std::string>& f) {
+      lookup->AddCustomer(std::move(f[0]), std::move(f[1]));
     });
     tx.commit();
   } catch (const std::exception& e) {

@@ -2,11 +2,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "common/money.h"
 #include "common/status.h"
 #include "events/event.h"
 
@@ -20,8 +22,8 @@ namespace gm::stream {
 inline constexpr std::string_view kUnknownCategory = "unknown";
 
 //! What the processors need from the catalog: a product's category (for line items that
-//! do not name one) and a customer's home country (the geo_mismatch rule). Immutable
-//! after loading, so any number of threads read it. Products and customers missing from
+//! do not name one), price (carts) and initial stock (inventory), and a customer's home
+//! country (the geo_mismatch rule). Immutable after loading, so any number of threads read it. Products and customers missing from
 //! it are normal (catalogs lag behind shops): lookups then return empty.
 class CatalogLookup {
  public:
@@ -32,15 +34,21 @@ class CatalogLookup {
   //! Loads products and customers from the database (a few seconds for 1M customers).
   static Result<std::unique_ptr<CatalogLookup>> Load(store::ConnectionPool& pool);
 
-  void AddProduct(std::string product_id, std::string category);
+  //! `price` and `initial_stock` are unknown when negative.
+  void AddProduct(std::string product_id, std::string category, Cents price = -1,
+                  int64_t initial_stock = -1);
   void AddCustomer(std::string user_id, std::string country);
 
   //! The product's catalog category, or empty when the product is unknown.
   std::string_view CategoryOf(std::string_view product_id) const;
+  //! The product's catalog price; nullopt when the product or its price is unknown.
+  std::optional<Cents> PriceOf(std::string_view product_id) const;
+  //! The product's initial stock; nullopt when the product or its stock is unknown.
+  std::optional<int64_t> InitialStockOf(std::string_view product_id) const;
   //! The customer's home country, or empty when the customer is unknown.
   std::string_view HomeCountryOf(std::string_view user_id) const;
 
-  size_t products() const { return category_of_.size(); }
+  size_t products() const { return products_.size(); }
   size_t customers() const { return country_of_.size(); }
 
  private:
@@ -48,7 +56,12 @@ class CatalogLookup {
   // about 3e-8) with interned values: ~40 bytes per customer instead of ~110.
   uint16_t Intern(std::string value);
   std::vector<std::string> names_;  //!< interned categories and countries
-  std::unordered_map<uint64_t, uint16_t> category_of_;
+  struct Product {
+    uint16_t category = 0;
+    int32_t initial_stock = -1;
+    Cents price = -1;
+  };
+  std::unordered_map<uint64_t, Product> products_;
   std::unordered_map<uint64_t, uint16_t> country_of_;
 };
 

@@ -54,6 +54,11 @@ struct CheckpointBatch {
   std::vector<SalesRow> sales;  //!< absolute values: upserted
   std::vector<DeadLetterRow> dead_letters;
   std::vector<PartitionMetricsRow> metrics;  //!< added to the stored counts
+  // Keyed rows with absolute values: a key may appear more than once, the last one wins.
+  std::vector<SessionRow> sessions;
+  std::vector<CartAbandonmentRow> cart_abandonments;
+  std::vector<InventoryRow> inventory;
+  std::vector<LowStockAlertRow> low_stock_alerts;
 
   //! Empties offsets, snapshots and rows (keeping the buffers' capacity); keeps
   //! consumer_group, generation and owner.
@@ -106,7 +111,8 @@ std::unique_ptr<CheckpointStore> NewPostgresCheckpointStore(store::ConnectionPoo
 //! generation and fenced the same way (Aborted, nothing applied); a batch holding a bad
 //! archive row (CopyRows::status) is refused whole (InvalidArgument). Archive rows are only
 //! counted; anomalies and dead letters are kept once per key (the first wins, as ON
-//! CONFLICT DO NOTHING), sales rows with their latest values; metrics are ignored.
+//! CONFLICT DO NOTHING), sales, inventory and alert rows with their latest values; session
+//! and cart abandonment rows are only counted; metrics are ignored.
 class MemoryCheckpointStore : public CheckpointStore {
  public:
   Result<RestoredCheckpoint> Load(const std::string& group) override;
@@ -122,6 +128,8 @@ class MemoryCheckpointStore : public CheckpointStore {
     int64_t anomalies = 0;
     int64_t sales_rows = 0;
     int64_t dead_letters = 0;
+    int64_t sessions = 0;
+    int64_t cart_abandonments = 0;
   };
   Totals totals() const;
   //! The latest absolute value of every sales row committed, keyed like the table.
@@ -130,6 +138,10 @@ class MemoryCheckpointStore : public CheckpointStore {
   std::vector<AnomalyRow> Anomalies() const;
   //! One row per (topic, partition, offset) (the first committed), in that order.
   std::vector<DeadLetterRow> DeadLetters() const;
+  //! The latest row of every product, in product_id order.
+  std::vector<InventoryRow> Inventory() const;
+  //! The latest row of every alert, in (product_id, alert_no) order.
+  std::vector<LowStockAlertRow> LowStockAlerts() const;
 
  private:
   // What one consumer group committed, each entry with the generation that wrote it.
@@ -155,6 +167,8 @@ class MemoryCheckpointStore : public CheckpointStore {
   std::map<std::string, AnomalyRow> anomalies_;  // guarded by mu_
   std::map<std::tuple<std::string, int32_t, int64_t>, DeadLetterRow>
       dead_letters_;  // guarded by mu_
+  std::map<std::string, InventoryRow> inventory_;                           // guarded by mu_
+  std::map<std::pair<std::string, int32_t>, LowStockAlertRow> alerts_;      // guarded by mu_
 };
 
 }  // namespace gm::stream

@@ -26,6 +26,7 @@ struct Engine::Shared {
   WorkerContext ctx;
   RestoredCheckpoint restored;
   std::mutex callback_mu;
+  std::unique_ptr<internal::StockExchange> stock_exchange;
 
   Shared(EngineOptions o, CheckpointStore& s, const CatalogLookup& c)
       : options(std::move(o)), store(s), catalog(c) {}
@@ -38,7 +39,7 @@ struct Engine::Shared {
     ::gethostname(host, sizeof host - 1);
     ctx.owner = std::string(host) + ":" + std::to_string(::getpid());
     if (!claim_all) {
-      FillContext(0);
+      FillContext(0, claim_all);
       return Status::Ok();
     }
     std::vector<int32_t> tasks;
@@ -48,11 +49,11 @@ struct Engine::Shared {
     Result<RestoredCheckpoint> r = store.Load(options.consumer_group);
     if (!r.ok()) return r.status();
     restored = std::move(r).value();
-    FillContext(*generation);
+    FillContext(*generation, claim_all);
     return Status::Ok();
   }
 
-  void FillContext(int64_t generation) {
+  void FillContext(int64_t generation, bool claim_all) {
     ctx.config = &options.config;
     ctx.catalog = &catalog;
     ctx.store = &store;
@@ -61,6 +62,12 @@ struct Engine::Shared {
     ctx.generation = generation;
     ctx.tasks = options.tasks;
     ctx.restored = &restored;
+    // Stock work is re-partitioned in process when every task lives here (a file, the
+    // memory bus); with Kafka, tasks may live in other processes.
+    if (claim_all) {
+      stock_exchange = std::make_unique<internal::StockExchange>(options.tasks);
+      ctx.stock_exchange = stock_exchange.get();
+    }
     ctx.on_checkpoint = [this] {
       // Workers commit concurrently; the callback sees one call at a time.
       std::lock_guard lock(callback_mu);
@@ -169,6 +176,8 @@ Status Engine::RunMemory(bus::MemoryBus& bus, const std::atomic<bool>& stop) {
 Status Engine::RunKafka(const KafkaConfig& kafka, bool until_eof, const std::atomic<bool>& stop) {
   if (Status s = shared_->Prepare(/*claim_all=*/false); !s.ok()) return s;
   shared_->ctx.topic_prefix = kafka.topic_prefix;
+  Logger("stream")->warn("inventory tracking is off with --from kafka: it needs the product-keyed "
+            "re-partition topic, which is not built yet (docs/stream.md)");
   const int32_t workers = shared_->WorkerCount();
   // Workers outlive their sources: leaving the group (a source's destructor) revokes the
   // partitions, which calls back into the worker.

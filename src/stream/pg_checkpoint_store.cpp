@@ -49,7 +49,47 @@ constexpr char kCreateStaging[] =
     "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_dead_letters "
     "(LIKE dead_letter_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_sales "
-    "(LIKE sales_metrics_by_task INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;";
+    "(LIKE sales_metrics_by_task INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_sessions "
+    "(LIKE session_metrics INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_cart_abandonment "
+    "(LIKE cart_abandonment INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_inventory "
+    "(LIKE inventory_status INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_resolved_alerts "
+    "(LIKE low_stock_alerts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS gm_ckpt_alerts "
+    "(LIKE low_stock_alerts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;";
+
+// Upserts of absolute values from a staging table: `columns` are inserted, those after the
+// first `keys` of them updated.
+std::string Upsert(const char* table, const char* stage, const std::vector<std::string>& columns,
+                   size_t keys, const char* touched_column) {
+  std::string list, updates;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) list += ", ";
+    list += columns[i];
+    if (i < keys) continue;
+    updates += columns[i] + " = EXCLUDED." + columns[i] + ", ";
+  }
+  std::string key_list;
+  for (size_t i = 0; i < keys; ++i) key_list += (i > 0 ? ", " : "") + columns[i];
+  return std::string("INSERT INTO ") + table + " (" + list + ") SELECT " + list + " FROM " +
+         stage + " ON CONFLICT (" + key_list + ") DO UPDATE SET " + updates + touched_column +
+         " = now();";
+}
+const std::string kMergeSessions = Upsert("session_metrics", "gm_ckpt_sessions",
+                                          internal::SessionColumns(), 2, "updated_at");
+const std::string kMergeCartAbandonment =
+    Upsert("cart_abandonment", "gm_ckpt_cart_abandonment", internal::CartAbandonmentColumns(),
+           3, "updated_at");
+const std::string kMergeInventory = Upsert("inventory_status", "gm_ckpt_inventory",
+                                           internal::InventoryColumns(), 1, "last_updated");
+const std::string kMergeResolvedAlerts =
+    Upsert("low_stock_alerts", "gm_ckpt_resolved_alerts", internal::LowStockAlertColumns(), 2,
+           "last_updated");
+const std::string kMergeAlerts = Upsert("low_stock_alerts", "gm_ckpt_alerts",
+                                        internal::LowStockAlertColumns(), 2, "last_updated");
 
 // The staging tables have the targets' column order (LIKE), so SELECT * fits.
 constexpr char kMergeTransactions[] =
@@ -329,6 +369,16 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
         {in.stage_dead_letters, "gm_ckpt_dead_letters", DeadLetterColumns(), in.dead_letters,
          kMergeDeadLetters},
         {in.stage_sales, "gm_ckpt_sales", SalesColumns(), in.sales_rows, kMergeSales},
+        {!in.sessions.empty(), "gm_ckpt_sessions", internal::SessionColumns(), in.sessions,
+         kMergeSessions},
+        {!in.cart_abandonments.empty(), "gm_ckpt_cart_abandonment",
+         internal::CartAbandonmentColumns(), in.cart_abandonments, kMergeCartAbandonment},
+        {!in.inventory.empty(), "gm_ckpt_inventory", internal::InventoryColumns(), in.inventory,
+         kMergeInventory},
+        {!in.resolved_alerts.empty(), "gm_ckpt_resolved_alerts", internal::LowStockAlertColumns(),
+         in.resolved_alerts, kMergeResolvedAlerts},
+        {!in.other_alerts.empty(), "gm_ckpt_alerts", internal::LowStockAlertColumns(),
+         in.other_alerts, kMergeAlerts},
     };
     for (const Staged& s : staged) {
       if (!s.wanted) continue;

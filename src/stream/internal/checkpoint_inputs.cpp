@@ -26,6 +26,35 @@ const std::vector<std::string>& SalesColumns() {
   return kColumns;
 }
 
+const std::vector<std::string>& SessionColumns() {
+  static const std::vector<std::string> kColumns = {
+      "session_id",   "session_start",      "session_end", "duration_seconds",
+      "user_id",      "task",               "page_views",  "cart_adds",
+      "cart_removes", "purchases",          "total_amount_cents",
+      "distinct_products_viewed",           "device",      "country",
+      "converted",    "abandoned",          "is_closed"};
+  return kColumns;
+}
+const std::vector<std::string>& CartAbandonmentColumns() {
+  static const std::vector<std::string> kColumns = {
+      "session_id",       "session_start", "abandonment_time", "user_id",
+      "task",             "products_in_cart", "items_in_cart", "cart_value_cents",
+      "time_in_cart_seconds", "recovered",  "recovered_at"};
+  return kColumns;
+}
+const std::vector<std::string>& InventoryColumns() {
+  static const std::vector<std::string> kColumns = {
+      "product_id",     "category",       "in_catalog",     "task",
+      "current_stock",  "reserved_stock", "last_event_time"};
+  return kColumns;
+}
+const std::vector<std::string>& LowStockAlertColumns() {
+  static const std::vector<std::string> kColumns = {
+      "product_id",      "alert_no",         "task",      "status",     "severity",
+      "available_stock", "lowest_available", "opened_at", "updated_at", "resolved_at"};
+  return kColumns;
+}
+
 Status CheckArchiveRows(const store::CopyRows& rows, const std::vector<std::string>& columns,
                         const char* table) {
   if (rows.columns() != columns.size()) {
@@ -139,6 +168,67 @@ void PrepareSales(const CheckpointBatch& batch, Inputs& in) {
   in.stage_sales = in.sales.size() > kDirectRows;
 }
 
+// The last row given per key, in the order the rows were given.
+template <typename Row, typename Key>
+std::vector<const Row*> LastPerKey(const std::vector<Row>& rows, Key key) {
+  std::map<decltype(key(rows.front())), size_t> last;
+  for (size_t i = 0; i < rows.size(); ++i) last[key(rows[i])] = i;
+  std::vector<size_t> kept;
+  kept.reserve(last.size());
+  for (const auto& [k, i] : last) kept.push_back(i);
+  std::sort(kept.begin(), kept.end());
+  std::vector<const Row*> out;
+  out.reserve(kept.size());
+  for (size_t i : kept) out.push_back(&rows[i]);
+  return out;
+}
+
+double Seconds(Micros m) { return static_cast<double>(m) / kMicrosPerSecond; }
+
+void PrepareSessions(const CheckpointBatch& batch, Inputs& in) {
+  for (const SessionRow* r : LastPerKey(batch.sessions, [](const SessionRow& r) {
+         return std::make_pair(r.session_id, r.session_start);
+       })) {
+    CopyRows& o = in.sessions;
+    o.Text(r->session_id).Timestamp(r->session_start).Timestamp(r->session_end);
+    o.Double(Seconds(r->session_end - r->session_start)).Text(r->user_id).Int(r->task);
+    o.Int(r->page_views).Int(r->cart_adds).Int(r->cart_removes).Int(r->purchases);
+    o.Int(r->total_amount).Int(r->distinct_products_viewed).TextOrNull(r->device);
+    o.TextOrNull(r->country).Bool(r->converted).Bool(r->abandoned).Bool(r->is_closed);
+    o.EndRow();
+  }
+  for (const CartAbandonmentRow* r :
+       LastPerKey(batch.cart_abandonments, [](const CartAbandonmentRow& r) {
+         return std::make_tuple(r.session_id, r.session_start, r.abandonment_time);
+       })) {
+    CopyRows& o = in.cart_abandonments;
+    o.Text(r->session_id).Timestamp(r->session_start).Timestamp(r->abandonment_time);
+    o.Text(r->user_id).Int(r->task).Int(r->products_in_cart).Int(r->items_in_cart);
+    o.Int(r->cart_value).Double(Seconds(r->time_in_cart)).Bool(r->recovered);
+    r->recovered ? o.Timestamp(r->recovered_at) : o.Null();
+    o.EndRow();
+  }
+  for (const InventoryRow* r :
+       LastPerKey(batch.inventory, [](const InventoryRow& r) { return r.product_id; })) {
+    CopyRows& o = in.inventory;
+    o.Text(r->product_id).TextOrNull(r->category).Bool(r->in_catalog).Int(r->task);
+    o.Int(r->current_stock).Int(r->reserved_stock).Timestamp(r->last_event_time);
+    o.EndRow();
+  }
+  for (const LowStockAlertRow* r :
+       LastPerKey(batch.low_stock_alerts, [](const LowStockAlertRow& r) {
+         return std::make_pair(r.product_id, r.alert_no);
+       })) {
+    const bool resolved = r->status == "resolved";
+    CopyRows& o = resolved ? in.resolved_alerts : in.other_alerts;
+    o.Text(r->product_id).Int(r->alert_no).Int(r->task).Text(r->status).Text(r->severity);
+    o.Int(r->available_stock).Int(r->lowest_available).Timestamp(r->opened_at);
+    o.Timestamp(r->updated_at);
+    resolved ? o.Timestamp(r->resolved_at) : o.Null();
+    o.EndRow();
+  }
+}
+
 void PrepareMetrics(const CheckpointBatch& batch, Inputs& in) {
   // Rows of one partition and interval are summed (an upsert may not touch a row twice).
   std::map<std::tuple<std::string, int32_t, Micros>, PartitionMetricsRow> merged;
@@ -196,6 +286,15 @@ Status PrepareInputs(const CheckpointBatch& batch, Inputs& in) {
   PrepareSales(batch, in);
   if (!in.sales_rows.status().ok()) {
     return InvalidArgument("sales_metrics_by_task: " + in.sales_rows.status().message());
+  }
+  PrepareSessions(batch, in);
+  for (const auto& [rows, table] :
+       {std::pair<const CopyRows*, const char*>{&in.sessions, "session_metrics"},
+        {&in.cart_abandonments, "cart_abandonment"},
+        {&in.inventory, "inventory_status"},
+        {&in.resolved_alerts, "low_stock_alerts"},
+        {&in.other_alerts, "low_stock_alerts"}}) {
+    if (!rows->status().ok()) return InvalidArgument(std::string(table) + ": " + rows->status().message());
   }
   PrepareMetrics(batch, in);
   return Status::Ok();

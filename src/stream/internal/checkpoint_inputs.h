@@ -25,6 +25,12 @@ inline constexpr size_t kDirectRows = 4;
 const std::vector<std::string>& AnomalyColumns();
 const std::vector<std::string>& DeadLetterColumns();
 const std::vector<std::string>& SalesColumns();
+//! The staged columns of session_metrics, cart_abandonment, inventory_status,
+//! low_stock_alerts.
+const std::vector<std::string>& SessionColumns();
+const std::vector<std::string>& CartAbandonmentColumns();
+const std::vector<std::string>& InventoryColumns();
+const std::vector<std::string>& LowStockAlertColumns();
 
 //! InvalidArgument when `rows` do not have `columns`' count or hold an encoding error
 //! (refuses the whole batch before anything is written). Shared by every checkpoint store.
@@ -51,11 +57,24 @@ struct Inputs {
   bool stage_dead_letters = false;
   bool stage_sales = false;
 
+  // Sessions, carts, inventory: the last row given per key, always staged (their merges
+  // are upserts of absolute values). Alerts in two sets: resolved ones are merged first,
+  // so an alert resolved and the next one opened in one batch never make two open rows.
+  store::CopyRows sessions{SessionColumns().size()};
+  store::CopyRows cart_abandonments{CartAbandonmentColumns().size()};
+  store::CopyRows inventory{InventoryColumns().size()};
+  store::CopyRows resolved_alerts{LowStockAlertColumns().size()};
+  store::CopyRows other_alerts{LowStockAlertColumns().size()};
+
   // Metrics summed per key, as array literals; empty when there are none.
   size_t metric_rows = 0;
   std::string metric_arrays[9];
 
-  bool NeedsStaging() const { return stage_anomalies || stage_dead_letters || stage_sales; }
+  bool NeedsStaging() const {
+    return stage_anomalies || stage_dead_letters || stage_sales || !sessions.empty() ||
+           !cart_abandonments.empty() || !inventory.empty() || !resolved_alerts.empty() ||
+           !other_alerts.empty();
+  }
 };
 
 //! Fills `in` from `batch`; InvalidArgument when the batch cannot be stored.

@@ -1,5 +1,7 @@
 #include "stream/internal/task.h"
 
+#include <algorithm>
+
 #include "events/codec.h"
 #include "stream/processors/archive.h"
 #include "stream/snapshot.h"
@@ -7,7 +9,8 @@
 namespace gm::stream::internal {
 namespace {
 
-constexpr uint8_t kSnapshotVersion = 1;
+// 2: sessions, carts and inventory.
+constexpr uint8_t kSnapshotVersion = 2;
 
 SalesWindows::Options SalesOptions(const StreamConfig& c) {
   return {.size = c.window_size, .slide = c.window_slide};
@@ -36,7 +39,10 @@ Task::Task(int32_t id, const StreamConfig& config, const CatalogLookup& catalog)
       config_(config),
       catalog_(catalog),
       sales_(SalesOptions(config), id),
-      anomalies_(AnomalyOptions(config), catalog) {}
+      anomalies_(AnomalyOptions(config), catalog),
+      sessions_({.gap = config.session_gap, .cart_timeout = config.cart_timeout}, catalog, id),
+      inventory_({.low = config.low_stock_threshold, .critical = config.critical_stock_threshold},
+                 catalog, id) {}
 
 Task::~Task() = default;
 
@@ -55,16 +61,96 @@ void Task::AddTransaction(const events::Transaction& tx, const OrderKey& key, bo
                           CheckpointBatch& batch) {
   AppendArchiveRows(tx, catalog_, batch.transactions, batch.transaction_items);
   if (!late) sales_.Add(tx, catalog_);
-  size_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-    slots_[slot] = tx;  // copy-assignment reuses the slot's string capacity
-  } else {
-    slot = slots_.size();
-    slots_.push_back(tx);
+  queue_.push({.key = key, .late = late, .slot = transactions_.Put(tx)});
+}
+
+void Task::AddView(const events::ProductView& view, const OrderKey& key) {
+  queue_.push({.key = key, .late = false, .slot = views_.Put(view)});
+}
+
+void Task::AddCart(const events::CartEvent& cart, const OrderKey& key) {
+  queue_.push({.key = key, .late = false, .slot = carts_.Put(cart)});
+}
+
+void Task::AddInventoryUpdate(const events::InventoryUpdate& update, const OrderKey& key) {
+  stock_queue_.push(
+      {.key = key, .sub = 0, .is_update = true, .slot = inventory_updates_.Put(update)});
+}
+
+void Task::AddStockChange(const StockChange& change) {
+  stock_queue_.push({.key = change.key,
+                     .sub = change.sub,
+                     .is_update = false,
+                     .slot = stock_changes_.Put(change)});
+}
+
+namespace {
+
+// Merges the changes one event caused to one product (a purchase's sale and the release of
+// its reservation, an abandoned cart's re-reservation and change), so stock moves — and
+// alerts are checked — once per event and product. `from` is where the event's changes
+// begin in `changes`; those of timers it fired (other keys) stay as they are.
+void MergePerProduct(std::vector<StockChange>& changes, size_t from, const OrderKey& key) {
+  size_t kept = from;
+  uint32_t sub = 0;
+  for (size_t i = from; i < changes.size(); ++i) {
+    StockChange& c = changes[i];
+    if (c.key == key) {
+      auto same = std::find_if(changes.begin() + static_cast<ptrdiff_t>(from),
+                               changes.begin() + static_cast<ptrdiff_t>(kept),
+                               [&](const StockChange& k) {
+                                 return k.key == key && k.product_id == c.product_id;
+                               });
+      if (same != changes.begin() + static_cast<ptrdiff_t>(kept)) {
+        same->sold += c.sold;
+        same->reserved += c.reserved;
+        continue;
+      }
+      c.sub = sub++;
+    }
+    if (kept != i) changes[kept] = std::move(c);
+    ++kept;
   }
-  queue_.push({key, slot});
+  changes.resize(kept);
+}
+
+}  // namespace
+
+void Task::Apply(const Pending& p, CheckpointBatch& batch) {
+  SessionTracker::Output out{batch.sessions, batch.cart_abandonments, outbox_};
+  const size_t first_change = outbox_.size();
+  switch (static_cast<events::Topic>(p.key.topic)) {
+    case events::Topic::kTransactions: {
+      const events::Transaction& tx = transactions_[p.slot];
+      anomaly_scratch_.clear();
+      anomalies_.Score(tx, p.key.effective_time, anomaly_scratch_);
+      for (AnomalyRow& row : anomaly_scratch_) {
+        batch.anomalies.push_back(std::move(row));
+        ++anomalies_written_;
+      }
+      if (!p.late) sessions_.OnTransaction(tx, p.key, out);
+      for (const events::LineItem& item : tx.products) {
+        StockChange& c = outbox_.emplace_back();
+        c.key = p.key;
+        c.product_id = item.product_id;
+        c.category = std::string(ItemCategory(item, catalog_));
+        c.sold = item.quantity;
+      }
+      transactions_.Free(p.slot);
+      break;
+    }
+    case events::Topic::kProductViews:
+      sessions_.OnView(views_[p.slot], p.key, out);
+      views_.Free(p.slot);
+      break;
+    case events::Topic::kCartEvents:
+      sessions_.OnCart(carts_[p.slot], p.key, out);
+      carts_.Free(p.slot);
+      break;
+    case events::Topic::kInventoryUpdates:
+      break;  // never queued here
+  }
+  MergePerProduct(outbox_, first_change, p.key);
 }
 
 void Task::Advance(Micros watermark, CheckpointBatch& batch) {
@@ -72,27 +158,71 @@ void Task::Advance(Micros watermark, CheckpointBatch& batch) {
   while (!queue_.empty() && queue_.top().key.effective_time < watermark_) {
     const Pending p = queue_.top();
     queue_.pop();
-    anomaly_scratch_.clear();
-    anomalies_.Score(slots_[p.slot], p.key.effective_time, anomaly_scratch_);
-    for (AnomalyRow& row : anomaly_scratch_) {
-      batch.anomalies.push_back(std::move(row));
-      ++anomalies_written_;
+    Apply(p, batch);
+  }
+  SessionTracker::Output out{batch.sessions, batch.cart_abandonments, outbox_};
+  sessions_.AdvanceTo(watermark_, out);
+}
+
+void Task::AdvanceInventory(Micros watermark, CheckpointBatch& batch) {
+  if (watermark > inventory_watermark_) inventory_watermark_ = watermark;
+  InventoryTracker::Output out{batch.low_stock_alerts};
+  while (!stock_queue_.empty() && stock_queue_.top().key.effective_time < inventory_watermark_) {
+    const StockPending p = stock_queue_.top();
+    stock_queue_.pop();
+    if (p.is_update) {
+      inventory_.ApplyUpdate(inventory_updates_[p.slot], p.key.effective_time, out);
+      inventory_updates_.Free(p.slot);
+    } else {
+      inventory_.ApplyChange(stock_changes_[p.slot], out);
+      stock_changes_.Free(p.slot);
     }
-    free_slots_.push_back(p.slot);
   }
 }
 
-void Task::CollectSales(CheckpointBatch& batch) {
+void Task::CollectLive(CheckpointBatch& batch) {
   sales_.Collect(watermark_, batch.sales);
   // Expiry walks the users, so it runs once per checkpoint rather than per poll.
   if (watermark_ != kNoTime) anomalies_.Expire(watermark_);
+  sessions_.CollectOpen(batch.sessions);
+  inventory_.Collect(batch.inventory);
 }
+
+namespace {
+
+void SaveKey(SnapshotWriter& w, const OrderKey& key) {
+  w.I64(key.effective_time);
+  w.U8(key.topic);
+  w.I64(key.partition);
+  w.I64(key.offset);
+}
+
+OrderKey LoadKey(SnapshotReader& r) {
+  OrderKey key;
+  key.effective_time = r.I64();
+  key.topic = r.U8();
+  key.partition = static_cast<int32_t>(r.I64());
+  key.offset = r.I64();
+  return key;
+}
+
+// Drains a copy of a heap in order (snapshots list pending work in the order it applies).
+template <typename Heap, typename Fn>
+void ForEachInOrder(Heap heap, Fn fn) {
+  while (!heap.empty()) {
+    fn(heap.top());
+    heap.pop();
+  }
+}
+
+}  // namespace
 
 void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
   SnapshotWriter w(out);
   w.U8(kSnapshotVersion);
   w.I64(id_);
   w.I64(watermark_);
+  w.I64(inventory_watermark_);
   w.U32(static_cast<uint32_t>(clocks.size()));
   for (const ClockEntry& c : clocks) {
     w.Bytes(c.topic);
@@ -100,34 +230,64 @@ void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
     w.I64(c.max_seen);
   }
   for (const DedupSet& d : dedup_) d.Save(w);
-  // Pending transactions in order, as their JSON encoding (the codec round-trips exactly).
-  auto copy = queue_;
-  w.U32(static_cast<uint32_t>(copy.size()));
+  // Pending events as their JSON encoding (the codec round-trips exactly).
   std::string json;
-  while (!copy.empty()) {
-    const Pending& p = copy.top();
-    w.I64(p.key.effective_time);
-    w.U8(p.key.topic);
-    w.I64(p.key.partition);
-    w.I64(p.key.offset);
+  w.U32(static_cast<uint32_t>(queue_.size()));
+  ForEachInOrder(queue_, [&](const Pending& p) {
+    SaveKey(w, p.key);
+    w.U8(p.late);
     json.clear();
-    events::EncodeTransaction(slots_[p.slot], json);
+    switch (static_cast<events::Topic>(p.key.topic)) {
+      case events::Topic::kTransactions:
+        events::EncodeTransaction(transactions_[p.slot], json);
+        break;
+      case events::Topic::kProductViews:
+        events::EncodeProductView(views_[p.slot], json);
+        break;
+      case events::Topic::kCartEvents:
+        events::EncodeCartEvent(carts_[p.slot], json);
+        break;
+      case events::Topic::kInventoryUpdates:
+        break;
+    }
     w.Bytes(json);
-    copy.pop();
-  }
+  });
+  w.U32(static_cast<uint32_t>(stock_queue_.size()));
+  ForEachInOrder(stock_queue_, [&](const StockPending& p) {
+    SaveKey(w, p.key);
+    w.U32(p.sub);
+    w.U8(p.is_update);
+    if (p.is_update) {
+      json.clear();
+      events::EncodeInventoryUpdate(inventory_updates_[p.slot], json);
+      w.Bytes(json);
+    } else {
+      const StockChange& c = stock_changes_[p.slot];
+      w.Bytes(c.product_id);
+      w.Bytes(c.category);
+      w.I64(c.sold);
+      w.I64(c.reserved);
+    }
+  });
   sales_.Save(w);
   anomalies_.Save(w);
+  sessions_.Save(w);
+  inventory_.Save(w);
 }
 
 Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks) {
   SnapshotReader r(snapshot);
-  if (r.U8() != kSnapshotVersion) {
+  const uint8_t version = r.U8();
+  // Version 1 (before sessions, carts and inventory) restores with those empty.
+  const bool v1 = version == 1;
+  if (version != kSnapshotVersion && !v1) {
     return InvalidArgument("task " + std::to_string(id_) +
                            ": snapshot of an unknown format version (written by another "
                            "release?)");
   }
   if (r.I64() != id_) return InvalidArgument("snapshot of another task");
   watermark_ = r.I64();
+  inventory_watermark_ = v1 ? kNoTime : r.I64();
   clocks.clear();
   const uint32_t n_clocks = r.U32();
   for (uint32_t i = 0; i < n_clocks && r.status().ok(); ++i) {
@@ -141,24 +301,66 @@ Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks)
     if (Status s = d.Restore(r); !s.ok()) return s;
   }
   queue_ = {};
-  slots_.clear();
-  free_slots_.clear();
-  const uint32_t n_pending = r.U32();
+  stock_queue_ = {};
+  transactions_.Clear();
+  views_.Clear();
+  carts_.Clear();
+  stock_changes_.Clear();
+  inventory_updates_.Clear();
+  outbox_.clear();
   events::Decoder decoder(64 << 20);
   events::Event event;
+  const uint32_t n_pending = r.U32();
   for (uint32_t i = 0; i < n_pending && r.status().ok(); ++i) {
-    OrderKey key;
-    key.effective_time = r.I64();
-    key.topic = r.U8();
-    key.partition = static_cast<int32_t>(r.I64());
-    key.offset = r.I64();
-    Status s = decoder.Decode(events::Topic::kTransactions, r.Bytes(), event);
+    const OrderKey key = LoadKey(r);
+    const bool late = v1 ? false : r.U8() != 0;
+    const auto topic = static_cast<events::Topic>(key.topic);
+    Status s = decoder.Decode(topic, r.Bytes(), event);
     if (!s.ok()) return InvalidArgument("snapshot holds an undecodable event: " + s.message());
-    slots_.push_back(event.transaction);
-    queue_.push({key, slots_.size() - 1});
+    size_t slot = 0;
+    switch (topic) {
+      case events::Topic::kTransactions:
+        slot = transactions_.Put(event.transaction);
+        break;
+      case events::Topic::kProductViews:
+        slot = views_.Put(event.view);
+        break;
+      case events::Topic::kCartEvents:
+        slot = carts_.Put(event.cart);
+        break;
+      case events::Topic::kInventoryUpdates:
+        return InvalidArgument("snapshot holds an inventory update in the user stage");
+    }
+    queue_.push({.key = key, .late = late, .slot = slot});
+  }
+  const uint32_t n_stock = v1 ? 0 : r.U32();
+  for (uint32_t i = 0; i < n_stock && r.status().ok(); ++i) {
+    StockPending p;
+    p.key = LoadKey(r);
+    p.sub = r.U32();
+    p.is_update = r.U8() != 0;
+    if (p.is_update) {
+      Status s = decoder.Decode(events::Topic::kInventoryUpdates, r.Bytes(), event);
+      if (!s.ok()) return InvalidArgument("snapshot holds an undecodable event: " + s.message());
+      p.slot = inventory_updates_.Put(event.inventory);
+    } else {
+      StockChange c;
+      c.key = p.key;
+      c.sub = p.sub;
+      c.product_id = std::string(r.Bytes());
+      c.category = std::string(r.Bytes());
+      c.sold = r.I64();
+      c.reserved = r.I64();
+      p.slot = stock_changes_.Put(c);
+    }
+    stock_queue_.push(p);
   }
   if (Status s = sales_.Restore(r); !s.ok()) return s;
   if (Status s = anomalies_.Restore(r); !s.ok()) return s;
+  if (!v1) {
+    if (Status s = sessions_.Restore(r); !s.ok()) return s;
+    if (Status s = inventory_.Restore(r); !s.ok()) return s;
+  }
   if (!r.status().ok()) return r.status();
   if (!r.at_end()) return InvalidArgument("task snapshot has trailing bytes");
   return Status::Ok();

@@ -14,23 +14,14 @@
 #include "events/event.h"
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
+#include "stream/event_order.h"
 #include "stream/internal/dedup_set.h"
 #include "stream/processors/anomaly_detector.h"
+#include "stream/processors/inventory.h"
 #include "stream/processors/sales_windows.h"
+#include "stream/processors/sessions.h"
 
 namespace gm::stream::internal {
-
-inline constexpr Micros kNoTime = INT64_MIN;
-
-//! An event's place in the order of DESIGN.md §6: (effective time, topic, partition,
-//! offset). For a file source, topic and partition are the same for every line.
-struct OrderKey {
-  Micros effective_time = 0;
-  uint8_t topic = 0;
-  int32_t partition = 0;
-  int64_t offset = 0;
-  auto operator<=>(const OrderKey&) const = default;
-};
 
 //! The high-water event time of one source partition, saved with the tasks reading it.
 struct ClockEntry {
@@ -39,9 +30,44 @@ struct ClockEntry {
   Micros max_seen = kNoTime;
 };
 
-//! All state of one task (one partition number of the user-keyed topics, or one key shard
-//! of a file): dedup sets, the processors, and the events waiting for the watermark to
-//! apply them in order. Owned and used by one worker thread.
+//! A pool of reusable event bodies addressed by index, so queuing events does not
+//! allocate once warm (a reused slot keeps its strings' capacity).
+template <typename T>
+class SlotPool {
+ public:
+  size_t Put(const T& value) {
+    if (free_.empty()) {
+      slots_.push_back(value);
+      return slots_.size() - 1;
+    }
+    const size_t slot = free_.back();
+    free_.pop_back();
+    slots_[slot] = value;
+    return slot;
+  }
+  T& operator[](size_t slot) { return slots_[slot]; }
+  const T& operator[](size_t slot) const { return slots_[slot]; }
+  void Free(size_t slot) { free_.push_back(slot); }
+  void Clear() {
+    slots_.clear();
+    free_.clear();
+  }
+
+ private:
+  std::vector<T> slots_;
+  std::vector<size_t> free_;
+};
+
+//! All state of one task — one partition number: the user-keyed state of that partition's
+//! users (dedup sets, sales windows, anomaly baselines, sessions and carts) and the stock of
+//! the products that hash to it — plus the events waiting for the watermark to apply them
+//! in order. Owned and used by one worker thread.
+//!
+//! Two stages, as DESIGN.md §6 Scale-out describes: the user stage applies transactions,
+//! views and cart events in OrderKey order once the task's watermark passes them and emits
+//! StockChanges (sales, reservations) into its outbox; the worker routes them to the task
+//! owning each product, whose inventory stage applies them — and the product's inventory
+//! updates — in (OrderKey, sub) order once every task has passed them.
 class Task {
  public:
   Task(int32_t id, const StreamConfig& config, const CatalogLookup& catalog);
@@ -50,7 +76,8 @@ class Task {
   Task& operator=(const Task&) = delete;
 
   int32_t id() const { return id_; }
-  //! The task's watermark: everything with a lower effective time has been applied.
+  //! The user stage's watermark: everything with a lower effective time has been applied
+  //! (and its stock changes emitted).
   Micros watermark() const { return watermark_; }
 
   //! Whether an event with this id of `topic` is a duplicate (DedupSet semantics, with
@@ -61,45 +88,82 @@ class Task {
   void ExpireDedup(events::Topic topic, Micros source_watermark);
 
   //! A distinct transaction: archived now; added to the sales windows unless late;
-  //! queued for in-order anomaly scoring at key.effective_time.
+  //! queued for in-order scoring, sessions (unless late) and stock at key.effective_time.
   void AddTransaction(const events::Transaction& tx, const OrderKey& key, bool late,
                       CheckpointBatch& batch);
+  //! A distinct product view or cart event that is not late (late ones are left out of
+  //! sessions and carts), queued for in-order application.
+  void AddView(const events::ProductView& view, const OrderKey& key);
+  void AddCart(const events::CartEvent& cart, const OrderKey& key);
+  //! A distinct inventory update of a product this task owns (late ones included).
+  void AddInventoryUpdate(const events::InventoryUpdate& update, const OrderKey& key);
+  //! A stock change routed here from a user stage (possibly this task's).
+  void AddStockChange(const StockChange& change);
 
-  //! Raises the watermark to `watermark` (never lowers it) and applies the queued events
-  //! whose effective time is below it, in OrderKey order.
+  //! Raises the user stage's watermark to `watermark` (never lowers it) and applies the
+  //! queued events whose effective time is below it, in OrderKey order, and the timers due.
   void Advance(Micros watermark, CheckpointBatch& batch);
+  //! Stock changes emitted since the last call, for the worker to route.
+  std::vector<StockChange>& outbox() { return outbox_; }
 
-  //! Appends the sales rows changed since the last call, closing windows the watermark
-  //! passed.
-  void CollectSales(CheckpointBatch& batch);
+  //! Raises the inventory stage's watermark and applies the stock work below it.
+  void AdvanceInventory(Micros watermark, CheckpointBatch& batch);
+  Micros inventory_watermark() const { return inventory_watermark_; }
+
+  //! Appends the live rows changed since the last call: sales (closing windows the
+  //! watermark passed), open sessions, inventory.
+  void CollectLive(CheckpointBatch& batch);
 
   //! The task's whole state plus the clocks of its source partitions.
+  //! REQUIRES: the outbox is empty (routed).
   void Save(const std::vector<ClockEntry>& clocks, std::string& out) const;
   //! Replaces the state with a snapshot's; `clocks` receives the saved source clocks.
   Status Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks);
 
   int64_t anomalies_written() const { return anomalies_written_; }
   size_t pending() const { return queue_.size(); }
+  size_t open_sessions() const { return sessions_.open_sessions(); }
 
  private:
   struct Pending {
     OrderKey key;
-    size_t slot;  //!< index into slots_
+    bool late = false;  //!< a late transaction: scored and sold, not in sessions
+    size_t slot;        //!< into the pool of key.topic
     bool operator>(const Pending& o) const { return key > o.key; }
   };
+  struct StockPending {
+    OrderKey key;
+    uint32_t sub = 0;
+    bool is_update = false;  //!< an inventory update (else a StockChange)
+    size_t slot;
+    bool operator>(const StockPending& o) const {
+      if (key != o.key) return key > o.key;
+      return sub > o.sub;
+    }
+  };
+
+  void Apply(const Pending& p, CheckpointBatch& batch);
 
   int32_t id_;
   const StreamConfig& config_;
   const CatalogLookup& catalog_;
   Micros watermark_ = kNoTime;
+  Micros inventory_watermark_ = kNoTime;
   DedupSet dedup_[events::kTopicCount];
   SalesWindows sales_;
   AnomalyDetector anomalies_;
-  //! Transactions waiting for the watermark, in a min-heap by OrderKey; their bodies live
-  //! in slots_ (reused through free_slots_, so queuing does not allocate once warm).
+  SessionTracker sessions_;
+  InventoryTracker inventory_;
+  //! User-stage events waiting for the watermark, in a min-heap by OrderKey.
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue_;
-  std::vector<events::Transaction> slots_;
-  std::vector<size_t> free_slots_;
+  SlotPool<events::Transaction> transactions_;
+  SlotPool<events::ProductView> views_;
+  SlotPool<events::CartEvent> carts_;
+  //! Inventory-stage work waiting for its watermark, in a min-heap by (OrderKey, sub).
+  std::priority_queue<StockPending, std::vector<StockPending>, std::greater<>> stock_queue_;
+  SlotPool<StockChange> stock_changes_;
+  SlotPool<events::InventoryUpdate> inventory_updates_;
+  std::vector<StockChange> outbox_;
   std::vector<AnomalyRow> anomaly_scratch_;
   int64_t anomalies_written_ = 0;
 };

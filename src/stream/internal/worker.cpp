@@ -240,13 +240,25 @@ void Worker::Handle(const bus::Message& msg) {
     return;
   }
   if (late) ++sp.late;
-  if (event_.topic == events::Topic::kTransactions) {
-    const OrderKey key{.effective_time = late ? watermark_before : t,
-                       .topic = static_cast<uint8_t>(event_.topic),
-                       .partition = msg.partition,
-                       .offset = msg.offset};
-    task->AddTransaction(event_.transaction, key, late, batches_[filling_]);
-    ++transactions_;
+  const OrderKey key{.effective_time = late ? watermark_before : t,
+                     .topic = static_cast<uint8_t>(event_.topic),
+                     .partition = msg.partition,
+                     .offset = msg.offset};
+  switch (event_.topic) {
+    case events::Topic::kTransactions:
+      task->AddTransaction(event_.transaction, key, late, batches_[filling_]);
+      ++transactions_;
+      break;
+    // Late views and cart events are left out of sessions and carts (DESIGN.md §6).
+    case events::Topic::kProductViews:
+      if (!late) task->AddView(event_.view, key);
+      break;
+    case events::Topic::kCartEvents:
+      if (!late) task->AddCart(event_.cart, key);
+      break;
+    case events::Topic::kInventoryUpdates:
+      if (ctx_.stock_exchange != nullptr) task->AddInventoryUpdate(event_.inventory, key);
+      break;
   }
 }
 
@@ -282,9 +294,41 @@ void Worker::AdvanceWatermarks(Micros now, bool end_of_input) {
     }
     task->Advance(wm, batches_[filling_]);
     low = std::min(low, task->watermark());
+    if (ctx_.stock_exchange != nullptr) {
+      ctx_.stock_exchange->Send(task->outbox(), task->id(), task->watermark());
+    } else {
+      task->outbox().clear();  // inventory tracking is off
+    }
   }
   if (!hosted_.empty()) low_watermark_ = low;
+  if (ctx_.stock_exchange != nullptr) AdvanceInventory(now, end_of_input);
 }
+
+void Worker::AdvanceInventory(Micros now, bool end_of_input) {
+  // The lowest watermark over every task's user stage, read before receiving, so every
+  // change below it is in the inbox.
+  const Micros upstream = ctx_.stock_exchange->LowWatermark();
+  const Micros lateness = ctx_.config->allowed_lateness;
+  for (Task* task : hosted_) {
+    received_.clear();
+    ctx_.stock_exchange->Receive(task->id(), received_);
+    for (const StockChange& c : received_) task->AddStockChange(c);
+    Micros wm = upstream;
+    if (!end_of_input && routing_ == Routing::kByPartition) {
+      // The task's inventory_updates partition holds it back too, unless idle.
+      for (const auto& sp : partitions_) {
+        if (sp->schema != events::Topic::kInventoryUpdates || sp->partition != task->id()) {
+          continue;
+        }
+        if (now - sp->last_message_wall >= ctx_.config->idle_timeout) continue;
+        wm = std::min(wm, sp->Watermark(lateness));
+      }
+    }
+    task->AdvanceInventory(wm, batches_[filling_]);
+  }
+}
+
+
 
 Status Worker::Checkpoint(Micros now) {
   if (Status s = committer_.Wait(); !s.ok()) return s;
@@ -308,7 +352,7 @@ Status Worker::Checkpoint(Micros now) {
   }
   std::vector<ClockEntry> clocks;
   for (Task* task : hosted_) {
-    task->CollectSales(b);
+    task->CollectLive(b);
     clocks.clear();
     for (const auto& sp : partitions_) {
       if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;
@@ -352,7 +396,8 @@ Status Worker::Checkpoint(Micros now) {
 int64_t Worker::BatchRows() const {
   const CheckpointBatch& b = batches_[filling_];
   return b.transactions.rows() + b.transaction_items.rows() +
-         static_cast<int64_t>(b.anomalies.size() + b.dead_letters.size());
+         static_cast<int64_t>(b.anomalies.size() + b.dead_letters.size() + b.sessions.size() +
+                              b.cart_abandonments.size() + b.low_stock_alerts.size());
 }
 
 void Worker::FlushStats() {

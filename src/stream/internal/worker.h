@@ -20,6 +20,7 @@
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
 #include "stream/engine.h"
+#include "stream/internal/stock_exchange.h"
 #include "stream/internal/task.h"
 
 namespace gm::stream::internal {
@@ -39,6 +40,9 @@ struct WorkerContext {
   std::string topic_prefix;
   //! Bus topics every hosted partition number is read from (empty for a file).
   std::vector<std::string> expected_topics;
+  //! Re-partitions stock work between the tasks (all in this process); null when tasks may
+  //! live in other processes (Kafka), which turns inventory tracking off.
+  StockExchange* stock_exchange = nullptr;
   //! Called (from a worker thread) after each committed checkpoint.
   std::function<void()> on_checkpoint;
 
@@ -150,6 +154,8 @@ class Worker {
   void Handle(const bus::Message& msg);
   void DeadLetter(SourcePartition& sp, const bus::Message& msg, const Status& reason);
   void AdvanceWatermarks(Micros now, bool end_of_input);
+  //! Receives the hosted tasks' stock changes and advances their inventory stages.
+  void AdvanceInventory(Micros now, bool end_of_input);
   Status Checkpoint(Micros now);
   //! Adds the counts of the checkpoint just committed to the engine's totals.
   void FlushStats();
@@ -182,6 +188,7 @@ class Worker {
   Micros low_watermark_ = kNoTime;
   int64_t generation_ = 0;  //!< this worker's ownership generation
   Status fatal_;            //!< an error from a rebalance callback, returned by Run
+  std::vector<StockChange> received_;  //!< scratch for StockExchange::Receive
   //! Wall time the first message of each batch arrived (0: none yet).
   Micros first_arrival_[2] = {0, 0};
   int committing_ = -1;  //!< the batch index the committer holds, or -1

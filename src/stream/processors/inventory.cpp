@@ -1,0 +1,159 @@
+#include "stream/processors/inventory.h"
+
+namespace gm::stream {
+namespace {
+
+constexpr uint8_t kSnapshotVersion = 1;
+
+}  // namespace
+
+InventoryTracker::InventoryTracker(Options options, const CatalogLookup& catalog, int32_t task)
+    : options_(options), catalog_(catalog), task_(task) {}
+
+InventoryTracker::Product& InventoryTracker::Track(const std::string& product_id,
+                                                   std::string_view category, Micros time,
+                                                   bool absolute_first, Output& out) {
+  auto [it, inserted] = products_.try_emplace(product_id);
+  Product& p = it->second;
+  if (!inserted) {
+    if (p.row.category.empty()) p.row.category = std::string(category);
+    return p;
+  }
+  p.row.product_id = product_id;
+  p.row.task = task_;
+  const std::string_view catalog_category = catalog_.CategoryOf(product_id);
+  p.row.category = std::string(catalog_category.empty() ? category : catalog_category);
+  const std::optional<int64_t> initial = catalog_.InitialStockOf(product_id);
+  p.row.in_catalog = initial.has_value();
+  p.row.current_stock = initial.value_or(0);
+  // The initial stock is the product's first change, unless an absolute stock count is.
+  if (!absolute_first) Changed(p, time, out);
+  return p;
+}
+
+void InventoryTracker::Changed(Product& p, Micros time, Output& out) {
+  p.row.last_event_time = time;
+  if (!p.dirty) dirty_.push_back(p.row.product_id);
+  p.dirty = true;
+  CheckAlert(p, time, out);
+}
+
+void InventoryTracker::CheckAlert(Product& p, Micros time, Output& out) {
+  const int64_t available = p.row.available();
+  LowStockAlertRow& a = p.alert;
+  const char* severity = available < options_.critical ? "critical" : "low";
+  if (available < options_.low) {
+    if (!p.alert_open) {
+      const int32_t next = a.alert_no + 1;
+      a = LowStockAlertRow{};
+      a.product_id = p.row.product_id;
+      a.alert_no = next;
+      a.task = task_;
+      a.status = "open";
+      a.severity = severity;
+      a.available_stock = a.lowest_available = available;
+      a.opened_at = a.updated_at = time;
+      p.alert_open = true;
+    } else {
+      if (available == a.available_stock) return;
+      a.status = "updated";
+      a.severity = severity;
+      a.available_stock = available;
+      a.lowest_available = std::min(a.lowest_available, available);
+      a.updated_at = time;
+    }
+  } else {
+    if (!p.alert_open) return;
+    a.status = "resolved";
+    a.available_stock = available;
+    a.updated_at = a.resolved_at = time;
+    p.alert_open = false;
+  }
+  out.alerts.push_back(a);
+}
+
+void InventoryTracker::ApplyChange(const StockChange& change, Output& out) {
+  const Micros t = change.key.effective_time;
+  Product& p = Track(change.product_id, change.category, t, /*absolute_first=*/false, out);
+  p.row.current_stock -= change.sold;
+  p.row.reserved_stock += change.reserved;
+  Changed(p, t, out);
+}
+
+void InventoryTracker::ApplyUpdate(const events::InventoryUpdate& update, Micros effective_time,
+                                   Output& out) {
+  Product& p = Track(update.product_id, {}, effective_time,
+                     /*absolute_first=*/update.stock.has_value(), out);
+  if (update.stock) {
+    p.row.current_stock = *update.stock;
+  } else {
+    p.row.current_stock += update.change.value_or(0);
+  }
+  Changed(p, effective_time, out);
+}
+
+void InventoryTracker::Collect(std::vector<InventoryRow>& out) {
+  for (const std::string& id : dirty_) {
+    Product& p = products_.at(id);
+    p.dirty = false;
+    out.push_back(p.row);
+  }
+  dirty_.clear();
+}
+
+void InventoryTracker::Save(SnapshotWriter& w) const {
+  w.U8(kSnapshotVersion);
+  w.U64(products_.size());
+  for (const auto& [id, p] : products_) {
+    w.Bytes(id);
+    w.Bytes(p.row.category);
+    w.U8(p.row.in_catalog);
+    w.I64(p.row.current_stock);
+    w.I64(p.row.reserved_stock);
+    w.I64(p.row.last_event_time);
+    w.U8(p.alert_open);
+    const LowStockAlertRow& a = p.alert;
+    w.I64(a.alert_no);
+    w.Bytes(a.status);
+    w.Bytes(a.severity);
+    w.I64(a.available_stock);
+    w.I64(a.lowest_available);
+    w.I64(a.opened_at);
+    w.I64(a.updated_at);
+    w.I64(a.resolved_at);
+  }
+}
+
+Status InventoryTracker::Restore(SnapshotReader& r) {
+  if (r.U8() != kSnapshotVersion) return InvalidArgument("inventory: unknown snapshot version");
+  products_.clear();
+  dirty_.clear();
+  const uint64_t n = r.U64();
+  for (uint64_t i = 0; i < n && r.status().ok(); ++i) {
+    std::string id(r.Bytes());
+    Product p;
+    p.row.product_id = id;
+    p.row.task = task_;
+    p.row.category = std::string(r.Bytes());
+    p.row.in_catalog = r.U8() != 0;
+    p.row.current_stock = r.I64();
+    p.row.reserved_stock = r.I64();
+    p.row.last_event_time = r.I64();
+    p.alert_open = r.U8() != 0;
+    LowStockAlertRow& a = p.alert;
+    a.alert_no = static_cast<int32_t>(r.I64());
+    a.product_id = id;
+    a.task = task_;
+    a.status = std::string(r.Bytes());
+    a.severity = std::string(r.Bytes());
+    a.available_stock = r.I64();
+    a.lowest_available = r.I64();
+    a.opened_at = r.I64();
+    a.updated_at = r.I64();
+    a.resolved_at = r.I64();
+    products_.emplace(std::move(id), std::move(p));
+  }
+  return r.status();
+}
+
+}  // namespace gm::stream

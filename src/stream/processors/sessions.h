@@ -1,0 +1,146 @@
+#pragma once
+
+#include <cstdint>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "events/event.h"
+#include "stream/catalog_lookup.h"
+#include "stream/event_order.h"
+#include "stream/rows.h"
+#include "stream/snapshot.h"
+
+namespace gm::stream {
+
+//! Sessions and carts of one task (DESIGN.md §6 Sessions, Carts):
+//!  - A session is keyed by session_id; an event with a session_id that has no open session
+//!    starts one. A transaction without session_id joins the user's open session that got
+//!    the latest event (or no session when the user has none open). A session closes when
+//!    time passes its last event + gap; an event at or after that starts a new session.
+//!  - Its cart: add +q, update sets q, remove sets 0; a transaction of the session empties
+//!    it. A product's price is the latest its cart events carried (else the catalog's, else
+//!    0). A non-empty cart with no transaction by last activity + cart_timeout is abandoned:
+//!    one CartAbandonmentRow; its reservation is released. New cart activity reserves the
+//!    whole content again; a later transaction recovers the session's latest abandonment.
+//!  - Reservations: every change of a cart's reserved quantities becomes a StockChange.
+//! Timers fire in (time, kind: cart before close, session) order before any event at the
+//! same time. Order-sensitive: the task calls On* in (effective time, topic, partition,
+//! offset) order and AdvanceTo as its watermark passes. Not thread-safe (owned by a task).
+class SessionTracker {
+ public:
+  struct Options {
+    Micros gap = 2 * kMicrosPerMinute;
+    Micros cart_timeout = 1 * kMicrosPerMinute;
+  };
+  //! Where applying events and timers writes: every row appended is the new absolute value
+  //! of its key (a store keeps the last one per key).
+  struct Output {
+    std::vector<SessionRow>& sessions;  //!< closed sessions
+    std::vector<CartAbandonmentRow>& abandonments;
+    std::vector<StockChange>& stock;  //!< reservation changes
+    //! The next StockChange::sub of the event being applied (the caller resets it per event).
+    uint32_t sub = 0;
+  };
+
+  SessionTracker(Options options, const CatalogLookup& catalog, int32_t task);
+  SessionTracker(const SessionTracker&) = delete;
+  SessionTracker& operator=(const SessionTracker&) = delete;
+
+  void OnView(const events::ProductView& view, const OrderKey& key, Output& out);
+  void OnCart(const events::CartEvent& cart, const OrderKey& key, Output& out);
+  //! A transaction that is not late (late ones are left out of sessions and carts).
+  void OnTransaction(const events::Transaction& tx, const OrderKey& key, Output& out);
+  //! Fires the timers due before `time` (everything, at INT64_MAX).
+  void AdvanceTo(Micros time, Output& out);
+
+  //! Live rows of the open sessions changed since the last call.
+  void CollectOpen(std::vector<SessionRow>& out);
+
+  void Save(SnapshotWriter& out) const;
+  //! Replaces the state; InvalidArgument on a corrupt snapshot.
+  Status Restore(SnapshotReader& in);
+
+  size_t open_sessions() const { return sessions_.size(); }
+
+ private:
+  struct CartLine {
+    std::string product_id;
+    std::string category;
+    int32_t quantity = 0;
+    Cents price = 0;
+  };
+  //! The numbers of a session's latest cart abandonment (its row, without the ids).
+  struct Abandonment {
+    Micros time = 0;
+    int32_t products = 0;
+    int64_t items = 0;
+    Cents value = 0;
+    Micros time_in_cart = 0;
+    bool recovered = false;
+    Micros recovered_at = 0;
+  };
+  struct Session {
+    std::string session_id;
+    std::string user_id;
+    std::string device, country;
+    Micros start = 0, last = 0;
+    uint64_t touched = 0;  //!< the tracker's event count when it last got an event
+    int32_t page_views = 0, cart_adds = 0, cart_removes = 0, purchases = 0;
+    Cents total_amount = 0;
+    std::vector<uint64_t> viewed;  //!< hashes of the distinct products viewed
+    std::vector<CartLine> cart;    //!< lines with quantity 0 are dropped
+    Micros first_add = 0;          //!< since the cart was last empty
+    Micros last_activity = 0;      //!< last cart event (valid while the cart is non-empty)
+    OrderKey last_activity_key;
+    bool cart_abandoned = false;  //!< abandoned since its last activity (nothing reserved)
+    bool has_abandonment = false;  //!< `abandonment` holds the latest one of the session
+    Abandonment abandonment;
+    bool dirty = false;  //!< changed since the last CollectOpen
+    bool cart_timer_queued = false;
+  };
+  enum class TimerKind : uint8_t { kCart = 0, kClose = 1 };
+  struct Timer {
+    Micros due;
+    TimerKind kind;
+    uint64_t session;  //!< sessions_ key
+    bool operator>(const Timer& o) const {
+      if (due != o.due) return due > o.due;
+      if (kind != o.kind) return kind > o.kind;
+      return session > o.session;
+    }
+  };
+
+  //! Fires timers due at or before `time`.
+  void FireThrough(Micros time, Output& out);
+  //! The open session for an event with `session_id` at `time` (started if none).
+  Session& Join(std::string_view session_id, std::string_view user_id, Micros time);
+  //! Records an event of `s` at `time` (timers, user map, counters).
+  void Touch(uint64_t key, Session& s, Micros time);
+  void Abandon(Session& s, Output& out);
+  void Close(uint64_t key, Output& out);
+  static void Reserve(const CartLine& line, int64_t delta, const OrderKey& key, uint32_t& sub,
+                      Output& out);
+  SessionRow RowOf(const Session& s, bool closed) const;
+  CartAbandonmentRow AbandonmentRowOf(const Session& s) const;
+  void MarkDirty(uint64_t key, Session& s);
+  //! Queues the cart timer of `s` when its cart is waiting to be abandoned and none is queued.
+  void ScheduleCart(uint64_t key, Session& s);
+
+  Options options_;
+  const CatalogLookup& catalog_;
+  int32_t task_;
+  uint64_t events_ = 0;
+  std::unordered_map<uint64_t, Session> sessions_;  //!< by hash of session_id
+  std::unordered_map<uint64_t, uint64_t> latest_of_user_;  //!< user hash → session key
+  //! At most one close and one cart timer per session. A timer found early (the session got
+  //! events since) is queued again at its new time, so firing order does not depend on
+  //! when timers were queued.
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::vector<uint64_t> dirty_;  //!< sessions marked dirty since the last CollectOpen
+};
+
+}  // namespace gm::stream
