@@ -10,10 +10,14 @@ packages=(
   # libraries (see docs/dependencies.md for why each is here)
   librdkafka-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev libpqxx-dev libpq-dev
+  # the HTTP server: RESTinio on standalone Asio, its HTTP parser, zlib for gzip
+  librestinio-dev libasio-dev libhttp-parser-dev zlib1g-dev
   # the embedded database and the integration tests
   postgresql
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev kcat time
+  # the API benchmark (scripts/bench.sh)
+  wrk
 )
 
 missing=()
@@ -35,8 +39,14 @@ else
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Front-end packages arrive with a later issue; install them from the lock file when present.
+# Front-end packages (swagger-ui-dist for /docs, the OpenAPI validator of the tests) from the
+# committed lock file. Node.js and npm come from Debian when no node is installed yet.
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ -f "$root/web/package-lock.json" ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    sudo_cmd=()
+    if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
   (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error)
 fi

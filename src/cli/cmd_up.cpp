@@ -1,7 +1,7 @@
 // `globalmart up`: the whole platform in one process (embedded mode, DESIGN.md §2).
 // Services start in dependency order and stop in reverse, flushing what they hold:
-// database → catalog → memory bus → stream engine → generator; stop: generator → engine
-// (drains, commits its last checkpoint) → bus → database.
+// database → catalog → HTTP server → memory bus → stream engine → generator; stop: generator
+// → engine (drains, commits its last checkpoint) → bus → HTTP server → database.
 #include <filesystem>
 #include <iostream>
 #include <pqxx/pqxx>
@@ -14,6 +14,7 @@
 #include "cli/stream_pipeline.h"
 #include "common/logging.h"
 #include "generator/generator.h"
+#include "server/server.h"
 #include "store/connection.h"
 
 namespace gm::cli {
@@ -90,6 +91,16 @@ int RunUp(const CliContext& ctx, const UpFlags& flags) {
   std::cout << "database: " << services->database->DisplayUrl() << "\n"
             << "open it with: " << services->database->PsqlCommand() << "\n"
             << std::flush;
+  server::HttpServer http(config.server, services->database->url());
+  http.EnableExplorer(config.explorer);
+  http.EnableSecurity(config.auth, config.cors);
+  if (!config.auth.enabled) {
+    log->warn("auth.enabled is false: every route is open to anyone (development only)");
+  }
+  if (Status s = http.Start(); !s.ok()) return ReportFailure(s);
+  std::cout << "API: " << http.url() << "/api/v1 · docs: " << http.url()
+            << "/docs · live figures: " << http.url() << "/\n"
+            << std::flush;
 
   bus::MemoryBus bus(bus::ShopTopics(), config.bus.partitions,
                      static_cast<size_t>(config.bus.memory_capacity));
@@ -136,8 +147,8 @@ int RunUp(const CliContext& ctx, const UpFlags& flags) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   log->info(
-      "stopping: generator, then the stream engine (its last checkpoint), then the "
-      "database");
+      "stopping: generator, then the stream engine (its last checkpoint), then the HTTP "
+      "server, then the database");
   stop_generator.store(true);
   generator_thread.join();
   // Let the engine take what is queued before it stops.
@@ -148,6 +159,7 @@ int RunUp(const CliContext& ctx, const UpFlags& flags) {
   stop_engine.store(true);
   engine_thread.join();
   bus.Close();
+  http.Stop();
   const stream::EngineStats stats = engine.stats();
   log->info("total: {}", FormatEngineStats(stats));
   if (generated.ok()) log->info("generated {} events", generated->events);
@@ -162,8 +174,8 @@ void RegisterUpCommand(CLI::App& app, CliContext& ctx) {
       "up",
       "Run the whole platform in one process: the synthetic shop feeds the in-process bus, "
       "the stream engine computes sales_metrics, transaction_anomalies and the archive into "
-      "PostgreSQL (the embedded cluster under ./var/pg unless --pg URL), and progress is "
-      "printed every up.report_interval. Stop with Ctrl-C (the last checkpoint is committed "
+      "PostgreSQL (the embedded cluster under ./var/pg unless --pg URL), the HTTP API serves "
+      "them on server.port (8000), and progress is printed every up.report_interval. Stop with Ctrl-C (the last checkpoint is committed "
       "first).");
   auto flags = std::make_shared<UpFlags>();
   flags->overrides.Add(*cmd, "--profile", "generator.profile", "Behaviour profile: realistic|seed");
@@ -171,6 +183,7 @@ void RegisterUpCommand(CLI::App& app, CliContext& ctx) {
   flags->overrides.Add(*cmd, "--customers", "generator.customers", "Customer population");
   flags->overrides.Add(*cmd, "--seed", "generator.seed", "Random seed");
   flags->overrides.Add(*cmd, "--partitions", "bus.partitions", "Memory-bus partitions per topic");
+  flags->overrides.Add(*cmd, "--http-port", "server.port", "Port of the HTTP server (8000)");
   AddStoreFlags(cmd, flags->overrides);
   cmd->add_option("--run-for", flags->run_for,
                   "Stop by itself after this much wall time (e.g. 30s); default: run until Ctrl-C");

@@ -86,5 +86,6 @@ void RegisterDevBrokerCommand(CLI::App& app, CliContext& ctx);
 void RegisterStreamCommand(CLI::App& app, CliContext& ctx);
 void RegisterEvalCommand(CLI::App& app, CliContext& ctx);
 void RegisterUpCommand(CLI::App& app, CliContext& ctx);
+void RegisterServeCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace gm::cli

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   RegisterStreamCommand(app, ctx);
   RegisterEvalCommand(app, ctx);
   RegisterUpCommand(app, ctx);
+  RegisterServeCommand(app, ctx);
 
   // Arguments after `--` belong to a program a command runs (`db psql -- -c 'SELECT 1'`).
   int own_argc = argc;

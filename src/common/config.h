@@ -107,6 +107,35 @@ struct UpConfig {
   Micros report_interval = 10 * kMicrosPerSecond;  //!< how often per-topic rates are printed
 };
 
+//! [server] The HTTP server (`serve`, and part of `up`; docs/api.md).
+struct ServerConfig {
+  std::string address = "127.0.0.1";  //!< interface to listen on
+  int32_t port = 8000;                //!< TCP port
+  int32_t threads = 0;                //!< worker threads answering requests; 0 = one per core
+  int32_t max_connections = 10'000;   //!< open connections at most; more wait in the backlog
+  //! A keep-alive connection idle this long, or a client this slow to send its request
+  //! headers, is closed.
+  Micros idle_timeout = 60 * kMicrosPerSecond;
+  Micros write_timeout = 30 * kMicrosPerSecond;  //!< a response not written by then is dropped
+  int32_t max_url_bytes = 8'192;                 //!< longest request target
+  int32_t max_header_bytes = 16'384;             //!< longest header value
+  int32_t max_headers = 100;                     //!< most header fields per request
+  int32_t max_body_bytes = 1 << 20;              //!< larger request bodies get 413
+  int32_t gzip_min_bytes = 8'192;  //!< responses this large are gzipped when the client accepts
+  bool access_log = true;          //!< one log line per request (logger "http")
+  //! Stop() waits this long for requests in flight before closing connections.
+  Micros shutdown_timeout = 10 * kMicrosPerSecond;
+  int32_t db_connections = 8;  //!< connections of the API's read-only pool
+  std::string reader_role = "globalmart_reader";       //!< role every API query runs as
+  Micros statement_timeout = 10 * kMicrosPerSecond;    //!< PostgreSQL cancels API queries after
+  Micros cache_ttl = 1 * kMicrosPerSecond;  //!< hot figures (sales summary, live) are this fresh
+  int32_t default_page_size = 100;          //!< `limit` of a list when none is given
+  int32_t max_page_size = 10'000;           //!< largest `limit` a list accepts
+  //! /health fails ("pipeline") when the stream engine's last commit is older; 0 = not checked.
+  Micros health_max_lag = 60 * kMicrosPerSecond;
+  std::string web_dir = "./web";  //!< static files (static/) and npm packages (node_modules/)
+};
+
 //! [auth] API keys and the per-key rate limit of the HTTP server (docs/security.md).
 struct AuthConfig {
   bool enabled = true;  //!< false: every route is open (development only)
@@ -144,6 +173,7 @@ struct Config {
   StoreConfig store;
   StreamConfig stream;
   UpConfig up;
+  ServerConfig server;
   AuthConfig auth;
   CorsConfig cors;
   ExplorerConfig explorer;
