@@ -18,6 +18,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev kcat time
   # the API benchmark (scripts/bench.sh)
   wrk
+  # the explorer's SQL-injection check (tests/server/explorer_sqlmap_test.sh)
+  sqlmap curl
 )
 
 missing=()

@@ -11,14 +11,25 @@ RateLimiter::RateLimiter(const AuthConfig& config, const Clock& clock)
       exempt_(config.rate_limit_exempt.begin(), config.rate_limit_exempt.end()),
       clock_(clock) {}
 
+RateDecision RateLimiter::AcquireFor(const Principal& who, std::string_view remote_address) {
+  if (who.anonymous()) return Take("addr:" + std::string(remote_address));
+  if (exempt_.count(who.name) != 0) return RateDecision{};
+  return Take("key:" + who.name);
+}
+
 RateDecision RateLimiter::Acquire(std::string_view key) {
+  if (exempt_.count(std::string(key)) != 0) return RateDecision{};
+  return Take(std::string(key));
+}
+
+RateDecision RateLimiter::Take(const std::string& key) {
   RateDecision d;
-  if (rate_ <= 0 || exempt_.count(std::string(key)) != 0) return d;
+  if (rate_ <= 0) return d;
   d.limited = true;
   d.limit = static_cast<int64_t>(burst_);
   const Micros now = clock_.Now();
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, inserted] = buckets_.try_emplace(std::string(key));
+  auto [it, inserted] = buckets_.try_emplace(key);
   Bucket& b = it->second;
   if (inserted) {
     b.tokens = burst_;

@@ -8,6 +8,7 @@
 
 #include "common/config.h"
 #include "common/time.h"
+#include "server/auth/api_key.h"
 #include "server/auth/http_headers.h"
 
 namespace gm::server {
@@ -33,8 +34,14 @@ class RateLimiter {
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
 
-  //! Takes one token from `key`'s bucket when there is one.
+  //! Takes one token from `key`'s bucket when there is one. `key` is exempt when it equals a
+  //! name in auth.rate_limit_exempt.
   RateDecision Acquire(std::string_view key);
+
+  //! What the server calls per request: the bucket of the key `who` used ("key:<name>", exempt
+  //! when the name is in auth.rate_limit_exempt), or of the client address
+  //! ("addr:<remote_address>") for an anonymous caller.
+  RateDecision AcquireFor(const Principal& who, std::string_view remote_address);
 
   //! Headers for the answer: RateLimit-Limit and RateLimit-Remaining when limited, plus
   //! Retry-After (whole seconds, rounded up) when refused. The server answers a refusal
@@ -49,6 +56,7 @@ class RateLimiter {
     double tokens = 0;
     Micros updated = 0;
   };
+  RateDecision Take(const std::string& key);
   void DropFullBuckets(Micros now);  // REQUIRES: mu_ held
 
   const double rate_;  //!< tokens per second; 0 = unlimited

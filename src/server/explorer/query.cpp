@@ -99,10 +99,10 @@ Result<Query> ParseQuery(std::string_view json_text) {
     // nlohmann's messages name the byte position and what was expected, never our SQL.
     return InvalidArgument(std::string("query: not valid JSON: ") + e.what());
   }
-  return ParseQuery(doc);
+  return ParseQueryDocument(doc);
 }
 
-Result<Query> ParseQuery(const nlohmann::json& doc) {
+Result<Query> ParseQueryDocument(const nlohmann::json& doc) {
   if (!doc.is_object()) return Bad("query", "expected a JSON object, got " + TypeOf(doc));
   if (Status s = CheckKeys(doc, "", {"table", "columns", "filters", "order", "limit"}); !s.ok()) {
     return s;

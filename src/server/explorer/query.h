@@ -62,6 +62,6 @@ inline constexpr size_t kMaxNesting = 6;  //!< JSON depth; a valid query needs 4
 Result<Query> ParseQuery(std::string_view json_text);
 
 //! The same for an already parsed document.
-Result<Query> ParseQuery(const nlohmann::json& doc);
+Result<Query> ParseQueryDocument(const nlohmann::json& doc);
 
 }  // namespace gm::server::explorer

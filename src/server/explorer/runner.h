@@ -40,7 +40,8 @@ struct RunOptions {
 //! exec_params); the transaction is rolled back at the end, never committed. Errors as
 //! store::ToStatus maps them: Timeout when the statement timeout fired, InvalidArgument for
 //! values PostgreSQL refuses (e.g. out of range), Unavailable for a lost connection.
-Result<Rows> Run(store::Connection& conn, const CompiledQuery& query, const RunOptions& options);
+Result<Rows> RunQuery(store::Connection& conn, const CompiledQuery& query,
+                     const RunOptions& options);
 
 //! {"columns":[{"name","type","kind"}...], "rows":[{column: value}...], "more": bool}, values
 //! typed by kind (numbers, booleans, strings, null).
@@ -69,7 +70,7 @@ class Explorer {
   Result<std::shared_ptr<const Schema>> Tables();
 
   //! Parses, compiles and runs a JSON query body (query.h). InvalidArgument naming the
-  //! field for anything the explorer does not allow; otherwise as Run.
+  //! field for anything the explorer does not allow; otherwise as RunQuery.
   Result<Rows> Query(std::string_view json_body);
 
  private:
