@@ -87,5 +87,6 @@ void RegisterStreamCommand(CLI::App& app, CliContext& ctx);
 void RegisterEvalCommand(CLI::App& app, CliContext& ctx);
 void RegisterUpCommand(CLI::App& app, CliContext& ctx);
 void RegisterServeCommand(CLI::App& app, CliContext& ctx);
+void RegisterApiKeyCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace gm::cli

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   RegisterEvalCommand(app, ctx);
   RegisterUpCommand(app, ctx);
   RegisterServeCommand(app, ctx);
+  RegisterApiKeyCommand(app, ctx);
 
   // Arguments after `--` belong to a program a command runs (`db psql -- -c 'SELECT 1'`).
   int own_argc = argc;
