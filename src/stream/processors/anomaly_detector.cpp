@@ -108,14 +108,14 @@ double AnomalyDetector::Score(const events::Transaction& tx, Micros effective_ti
   }
   f.unusual_quantity = f.biggest != nullptr && f.biggest->quantity > options_.unusual_quantity;
 
-  auto user_it = users_.find(std::string_view(tx.user_id));
-  if (user_it == users_.end()) {
-    user_it = users_.try_emplace(tx.user_id).first;
-    user_it->second.last_seen = effective_time;
-    expiry_.push_back(Expiry{ErasableAt(effective_time), &*user_it});
+  uint32_t user_index = users_.Find(tx.user_id);
+  if (user_index == Users::kNone) {
+    user_index = users_.Insert(tx.user_id);
+    users_.value(user_index).last_seen = effective_time;
+    expiry_.push_back(Expiry{ErasableAt(effective_time), user_index});
     std::push_heap(expiry_.begin(), expiry_.end(), std::greater<>());
   }
-  UserState& user = user_it->second;
+  UserState& user = users_.value(user_index);
   // Entries at or before t − window are outside (t − window, t] for this and every later
   // transaction (Score is called in effective-time order).
   DropUpTo(user.recent, SaturatingSub(effective_time, options_.velocity_window));
@@ -282,7 +282,9 @@ Micros AnomalyDetector::ErasableAt(Micros last_seen) const {
 void AnomalyDetector::RebuildExpiry() {
   expiry_.clear();
   expiry_.reserve(users_.size());
-  for (auto& entry : users_) expiry_.push_back(Expiry{ErasableAt(entry.second.last_seen), &entry});
+  users_.ForEach([&](uint32_t index, std::string_view, const UserState& user) {
+    expiry_.push_back(Expiry{ErasableAt(user.last_seen), index});
+  });
   std::make_heap(expiry_.begin(), expiry_.end(), std::greater<>());
 }
 
@@ -291,9 +293,9 @@ void AnomalyDetector::Expire(Micros watermark) {
   while (!expiry_.empty() && expiry_.front().at <= watermark) {
     std::pop_heap(expiry_.begin(), expiry_.end(), std::greater<>());
     Expiry& due = expiry_.back();
-    const Micros at = ErasableAt(due.user->second.last_seen);
+    const Micros at = ErasableAt(users_.value(due.user).last_seen);
     if (at <= watermark) {
-      users_.erase(users_.find(std::string_view(due.user->first)));
+      users_.Erase(due.user);
       expiry_.pop_back();
     } else {
       due.at = at;  // seen since: check again later
@@ -303,7 +305,7 @@ void AnomalyDetector::Expire(Micros watermark) {
 }
 
 void AnomalyDetector::Save(SnapshotWriter& out) const {
-  // In the map's own order: a checkpoint saves every tracked user each time, so sorting
+  // In the table's own order: a checkpoint saves every tracked user each time, so sorting
   // them (for byte-identical snapshots) would cost more than the state is worth; the
   // restored state, not its bytes, is what must be identical.
 
@@ -313,7 +315,7 @@ void AnomalyDetector::Save(SnapshotWriter& out) const {
   out.U8(kSnapshotVersion);
   out.I64(expired_to_);
   out.U64(users_.size());
-  for (const auto& [id, user] : users_) {
+  users_.ForEach([&](uint32_t, std::string_view id, const UserState& user) {
     out.Bytes(id);
     out.I64(user.amounts.n);
     out.F64(user.amounts.mean);
@@ -322,7 +324,7 @@ void AnomalyDetector::Save(SnapshotWriter& out) const {
     const auto live = std::upper_bound(user.recent.begin(), user.recent.end(), dead);
     out.U32(static_cast<uint32_t>(user.recent.end() - live));
     for (auto it = live; it != user.recent.end(); ++it) out.I64(*it);
-  }
+  });
   out.U64(categories_.size());
   for (const auto& [name, baseline] : categories_) {
     out.Bytes(name);
@@ -359,10 +361,11 @@ Status AnomalyDetector::Restore(SnapshotReader& in) {
       user.recent.push_back(t);
     }
     if (!in.status().ok()) break;
-    if (!ValidBaseline(user.amounts) ||
-        !users.try_emplace(std::string(id), std::move(user)).second) {
+    if (!ValidBaseline(user.amounts) || users.Find(id) != Users::kNone) {
       in.Fail();
+      break;
     }
+    users.value(users.Insert(id)) = std::move(user);
   }
   const uint64_t category_count = in.U64();
   for (uint64_t i = 0; i < category_count && in.status().ok(); ++i) {

@@ -6,7 +6,6 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "common/time.h"
 #include "events/event.h"
 #include "stream/catalog_lookup.h"
+#include "stream/processors/id_table.h"
 #include "stream/rows.h"
 #include "stream/snapshot.h"
 
@@ -64,7 +64,7 @@ class AnomalyDetector {
   size_t tracked_users() const { return users_.size(); }
 
  private:
-  // Not copyable: expiry_ points into users_.
+  // Not copyable: it is a task's state, moved with snapshots only.
   AnomalyDetector(const AnomalyDetector&) = delete;
   AnomalyDetector& operator=(const AnomalyDetector&) = delete;
 
@@ -81,19 +81,13 @@ class AnomalyDetector {
     std::vector<Micros> recent;
   };
 
-  //! Lets users_ be searched by string_view without building a std::string.
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
-  using Users = std::unordered_map<std::string, UserState, StringHash, std::equal_to<>>;
+  using Users = IdTable<UserState>;
   //! When a user may be forgotten: a min-heap with one entry per user, so Expire touches
   //! only the users due, not all of them. An entry's time is a lower bound (the user may
   //! have been seen since): when it comes due, the user is erased or pushed again.
   struct Expiry {
-    Micros at;  //!< the first watermark at which the user can be erased
-    Users::value_type* user;
+    Micros at;      //!< the first watermark at which the user can be erased
+    uint32_t user;  //!< index in users_ (stable until the user is erased)
     bool operator>(const Expiry& other) const { return at > other.at; }
   };
 

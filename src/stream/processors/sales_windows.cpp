@@ -40,12 +40,8 @@ Cents LineAmount(const events::LineItem& item) {
 SalesWindows::Names::Names() { Intern(kAll); }
 
 uint32_t SalesWindows::Names::Intern(std::string_view name) {
-  auto it = ids_.find(name);
-  if (it != ids_.end()) return it->second;
-  const auto id = static_cast<uint32_t>(names_.size());
-  names_.emplace_back(name);
-  ids_.emplace(std::string(name), id);
-  return id;
+  const uint32_t id = ids_.Find(name);
+  return id != IdTable<uint8_t>::kNone ? id : ids_.Insert(name);
 }
 
 SalesWindows::SalesWindows(Options options, int32_t task) : options_(options), task_(task) {

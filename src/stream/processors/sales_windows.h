@@ -1,11 +1,9 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -13,6 +11,7 @@
 #include "common/time.h"
 #include "events/event.h"
 #include "stream/catalog_lookup.h"
+#include "stream/processors/id_table.h"
 #include "stream/rows.h"
 #include "stream/snapshot.h"
 
@@ -60,15 +59,10 @@ class SalesWindows {
    public:
     Names();
     uint32_t Intern(std::string_view name);
-    const std::string& Name(uint32_t id) const { return names_[id]; }
+    std::string_view Name(uint32_t id) const { return ids_.id(id); }
 
    private:
-    struct Hash {
-      using is_transparent = void;
-      size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    };
-    std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
-    std::vector<std::string> names_;
+    IdTable<uint8_t> ids_;  //!< never erased from, so its indexes are the ids 0, 1, 2, ...
   };
   struct Group {
     uint32_t category;
