@@ -466,6 +466,9 @@ TEST(RateLimiterTest, AcquireForKeysByNameOrAddressAndHonoursExemptions) {
   EXPECT_TRUE(limiter.AcquireFor(anon, "bench").allowed);
   EXPECT_TRUE(limiter.AcquireFor(anon, "bench").allowed);
   EXPECT_FALSE(limiter.AcquireFor(anon, "bench").allowed);
+  // Acquire with the bucket names AcquireFor uses.
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(limiter.Acquire("key:bench").allowed);
+  EXPECT_FALSE(limiter.Acquire("addr:bench").allowed) << "the bucket drained above, not exempt";
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ RateDecision RateLimiter::AcquireFor(const Principal& who, std::string_view remo
 }
 
 RateDecision RateLimiter::Acquire(std::string_view key) {
-  if (exempt_.count(std::string(key)) != 0) return RateDecision{};
+  const std::string_view name = key.starts_with("key:") ? key.substr(4) : key;
+  if (!key.starts_with("addr:") && exempt_.count(std::string(name)) != 0) return RateDecision{};
   return Take(std::string(key));
 }
 

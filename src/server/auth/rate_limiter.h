@@ -34,8 +34,9 @@ class RateLimiter {
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
 
-  //! Takes one token from `key`'s bucket when there is one. `key` is exempt when it equals a
-  //! name in auth.rate_limit_exempt.
+  //! Takes one token from `key`'s bucket when there is one. `key` is exempt when it is
+  //! `key:<name>` (the bucket AcquireFor uses for a key) or plain `<name>`, with the name in
+  //! auth.rate_limit_exempt; `addr:...` buckets never are.
   RateDecision Acquire(std::string_view key);
 
   //! What the server calls per request: the bucket of the key `who` used ("key:<name>", exempt
