@@ -5,8 +5,11 @@
 #
 # usage: explorer_sqlmap_test.sh SERVER_URL API_KEY
 #   SERVER_URL  e.g. http://127.0.0.1:8000 (a running `globalmart serve` with data)
-#   API_KEY     a key whose scope the explorer route needs (`globalmart apikey create`)
-# Environment: SQLMAP_TIMEOUT (seconds, default 900) bounds the whole run.
+#   API_KEY     a key whose scope the explorer route needs (`globalmart apikey create`),
+#               exempt from the rate limit (auth.rate_limit_exempt): sqlmap answered by 429s
+#               would prove nothing, so those make the test fail
+# Environment: SQLMAP_TIMEOUT (seconds, default 900) bounds the whole run; SQLMAP_LOG names a
+# file to keep sqlmap's output in.
 #
 # Exit: 0 when sqlmap ran to the end and reported no injection point; 1 otherwise (the
 # report is printed); 77 (skipped) when sqlmap is not installed.
@@ -45,6 +48,16 @@ timeout "${SQLMAP_TIMEOUT:-900}" sqlmap -u "$url" --method POST --data "$body" \
   --disable-coloring --output-dir "$work/out" >"$work/sqlmap.log" 2>&1
 rc=$?
 set -e
+if [[ -n "${SQLMAP_LOG:-}" ]]; then cp "$work/sqlmap.log" "$SQLMAP_LOG"; fi
+
+# sqlmap sums up the HTTP errors it met: refusals by the gate mean the payloads never reached
+# the explorer.
+if grep -qE '(401|403|429) \(' "$work/sqlmap.log"; then
+  echo "FAIL: the server refused sqlmap's requests (key not valid, or not exempt from the rate" \
+    "limit: auth.rate_limit_exempt):" >&2
+  grep -E 'HTTP error codes|(401|403|429) \(' "$work/sqlmap.log" >&2
+  exit 1
+fi
 
 if grep -qiE 'identified the following injection point|is vulnerable' "$work/sqlmap.log"; then
   echo "FAIL: sqlmap found an injection point:" >&2
