@@ -116,6 +116,38 @@ done
 fresh_p99=$(printf '%s\n' "${fresh[@]}" | median)
 echo "bench: freshness p99 at 50,000 events/s: $fresh_p99 ms" >&2
 
+# The HTTP API (`serve` over the database the freshness runs filled), measured with wrk:
+# a cached endpoint (sales summary: recomputed at most once per server.cache_ttl), a
+# DB-backed list (every request queries PostgreSQL), and 1,000 keep-alive connections.
+# Requests carry a read key that auth.rate_limit_exempt lets through unthrottled (the
+# check of the key itself stays in the measured path).
+api_port=$((30000 + $$ % 20000))
+api_key=$("$bin" apikey create --name "bench-$$" --scope read "${pg_flags[@]}" 2>/dev/null)
+"$bin" serve --port "$api_port" --run-for 10m "${pg_flags[@]}" --set auth.rate_limit_exempt="bench-$$" \
+  --set server.access_log=false >"$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 100); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api_port/health") != 000 ]] && break
+  sleep 0.1
+done
+api_rows=()
+# api_case NAME CONNECTIONS PATH: requests/s, p99 and errors of a 10 s wrk run.
+api_case() {
+  local name=$1 conns=$2 path=$3
+  wrk -t2 -c"$conns" -d"${BENCH_WRK_SECONDS:-10}"s --latency -H "X-API-Key: $api_key" \
+    "http://127.0.0.1:$api_port$path" >"$work/wrk" 2>&1
+  local rps p99 errors
+  rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$work/wrk")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk")
+  errors=$(awk '/Socket errors|Non-2xx/ {print}' "$work/wrk" | tr '\n' ' ')
+  api_rows+=("| $name | $conns | $(thousands "$rps") | $p99 | ${errors:-none} |")
+  echo "bench: API $name, $conns connections: $rps req/s, p99 $p99 ${errors}" >&2
+}
+api_case "GET /api/v1/sales/summary (cached ≤ 1 s)" 64 /api/v1/sales/summary
+api_case "GET /api/v1/anomalies?limit=20 (PostgreSQL per request)" 64 "/api/v1/anomalies?limit=20"
+api_case "GET /api/v1/sales/summary" 1000 /api/v1/sales/summary
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+
 echo
 echo "| benchmark | events/s (median of $runs) | peak RSS MiB |"
 echo "|---|---:|---:|"
@@ -126,6 +158,11 @@ echo "| freshness (event arrival → visible in sales_metrics), seed profile at 
 echo "|---|---:|"
 echo "| stream engine, 250 ms checkpoints | ${fresh_p99%.*} ms |"
 echo "| for scale: the Spark pipeline this replaces, at 500 events/s | ~1,000 ms |"
+
+echo
+echo "| API endpoint (wrk -t2, 10 s) | connections | requests/s | p99 | errors |"
+echo "|---|---:|---:|---:|---|"
+printf '%s\n' "${api_rows[@]}"
 
 # Micro-benchmarks (Google Benchmark): decode/encode per topic.
 for b in "$build"/bench/*_bench; do

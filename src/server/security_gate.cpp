@@ -43,8 +43,7 @@ class SecurityGate final : public RequestGate {
       return r;
     }
     // 3. The rate limit: per key, anonymous callers per client address.
-    const std::string bucket = who->anonymous() ? "addr:" + request.remote : "key:" + who->name;
-    const RateDecision d = limiter_.Acquire(bucket);
+    const RateDecision d = limiter_.AcquireFor(*who, request.remote);
     if (!d.allowed) {
       Response r = Problem(429, "rate limit exceeded; retry later");
       for (auto& h : RateLimiter::Headers(d)) r.headers.push_back(std::move(h));
