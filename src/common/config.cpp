@@ -557,6 +557,12 @@ const std::vector<Property>& Properties() {
         +[](Config& c) -> Micros& { return c.stream.session_gap; }, kMicrosPerSecond,
         kMicrosPerDay));
     ps.push_back(DurationProperty(
+        "stream.session_live_interval",
+        "Open sessions' live session_metrics rows are written at most this often (closed "
+        "sessions at every checkpoint); 0 = at every checkpoint.",
+        +[](Config& c) -> Micros& { return c.stream.session_live_interval; }, 0,
+        kMicrosPerDay));
+    ps.push_back(DurationProperty(
         "stream.cart_timeout",
         "A non-empty cart with no transaction this long after its last activity is abandoned.",
         +[](Config& c) -> Micros& { return c.stream.cart_timeout; }, kMicrosPerSecond,

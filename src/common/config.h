@@ -94,6 +94,9 @@ struct StreamConfig {
   int32_t dead_letter_max_bytes = 64 * 1024;  //!< raw bytes kept per dead letter
   //! A session closes when the watermark passes its last event + this.
   Micros session_gap = 2 * kMicrosPerMinute;
+  //! Open sessions' live rows are written at most this often (closed ones at every
+  //! checkpoint); 0 = at every checkpoint.
+  Micros session_live_interval = 5 * kMicrosPerSecond;
   //! A non-empty cart without a transaction this long after its last activity is abandoned.
   Micros cart_timeout = 1 * kMicrosPerMinute;
   //! A product whose available stock is below this has an open low_stock_alert...

@@ -350,7 +350,6 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
   timer.Step(stage_archive ? "archive (present rows: staged)" : "archive");
   // Other bulk rows (and the archive when it has present rows): COPY into the staging
   // tables, then one round trip merges them all.
-  std::string merges;
   if (stage_archive || in.NeedsStaging()) {
     tx.exec(kCreateStaging);
     struct Staged {
@@ -385,10 +384,11 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
       if (Status copied = CopyInto(conn, s.stage, s.columns, s.rows); !copied.ok()) {
         return copied;
       }
-      merges += s.merge;
+      timer.Step(std::string("copy ") + s.stage);
+      tx.exec(std::string(s.merge));
+      timer.Step(std::string("merge ") + s.stage);
     }
   }
-  if (!merges.empty()) tx.exec(merges);
   timer.Step("staged");
   InsertDirect(tx, batch, in);
   if (in.metric_rows > 0) {
@@ -534,11 +534,16 @@ class PostgresCheckpointStore final : public CheckpointStore {
     // is unknown, so the pool replaces it.
     if (!s.ok() && s.code() != ErrorCode::kAborted) lease->Discard();
     if (s.ok()) {
+      size_t snapshot_bytes = 0;
+      for (const auto& [task, bytes] : batch.snapshots) snapshot_bytes += bytes.size();
       Logger("stream")->debug(
           "checkpoint of group {} generation {}: {} transactions, {} items, {} sales rows, {} "
-          "anomalies: {}",
+          "anomalies, {} sessions, {} cart abandonments, {} inventory rows, {} alerts, {} "
+          "snapshot bytes: {}",
           batch.consumer_group, batch.generation, batch.transactions.rows(),
-          batch.transaction_items.rows(), in.sales.size(), batch.anomalies.size(), timer.text());
+          batch.transaction_items.rows(), in.sales.size(), batch.anomalies.size(),
+          in.sessions.rows(), in.cart_abandonments.rows(), in.inventory.rows(),
+          in.resolved_alerts.rows() + in.other_alerts.rows(), snapshot_bytes, timer.text());
     }
     return ConnectionAware(s, conn);
   }

@@ -98,6 +98,25 @@ dump() {  # dump DB FILE
     -c "COPY (SELECT consumer_group, source_topic, source_partition, next_offset
               FROM stream_offsets
               ORDER BY consumer_group, source_topic, source_partition) TO STDOUT" \
+    -c '\echo == session_metrics' \
+    -c "COPY (SELECT session_id, session_start, session_end, duration_seconds, user_id, task,
+                     page_views, cart_adds, cart_removes, purchases, total_amount_cents,
+                     distinct_products_viewed, device, country, converted, abandoned, is_closed
+              FROM session_metrics ORDER BY session_id, session_start) TO STDOUT" \
+    -c '\echo == cart_abandonment' \
+    -c "COPY (SELECT session_id, session_start, abandonment_time, user_id, task,
+                     products_in_cart, items_in_cart, cart_value_cents, time_in_cart_seconds,
+                     recovered, recovered_at
+              FROM cart_abandonment
+              ORDER BY session_id, session_start, abandonment_time) TO STDOUT" \
+    -c '\echo == inventory_status' \
+    -c "COPY (SELECT product_id, category, in_catalog, task, current_stock, reserved_stock,
+                     available_stock, last_event_time
+              FROM inventory_status ORDER BY product_id) TO STDOUT" \
+    -c '\echo == low_stock_alerts' \
+    -c "COPY (SELECT product_id, alert_no, task, status, severity, available_stock,
+                     lowest_available, opened_at, updated_at, resolved_at
+              FROM low_stock_alerts ORDER BY product_id, alert_no) TO STDOUT" \
     >"$2"
 }
 # Tables that are identical to the clean run's; on a difference, show where.
@@ -139,7 +158,8 @@ check "clean run exits 0" test $rc -eq 0
 [[ $rc -eq 0 ]] || tail -5 clean.out >&2
 echo "clean run: $((SECONDS - t)) s: $(grep -m1 '^received' clean.out)"
 dump clean clean.dump
-for table in transactions transaction_items sales_metrics_by_task transaction_anomalies stream_offsets; do
+for table in transactions transaction_items sales_metrics_by_task transaction_anomalies stream_offsets \
+  session_metrics cart_abandonment inventory_status low_stock_alerts; do
   check "clean run wrote $table" test "$(section_rows clean.dump $table)" -gt 0
 done
 check "clean run: next offset is past the last line" \

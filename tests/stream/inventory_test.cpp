@@ -1,6 +1,6 @@
-// InventoryTracker against an independent brute force (DESIGN.md §6 Inventory): the brute
-// force replays each product's changes on its own and derives the alerts from the list of
-// available levels after each change.
+// InventoryTracker against the independent brute force of shop_brute_force.h (DESIGN.md §6
+// Inventory): it replays each product's changes on its own and derives the alerts from the
+// list of available levels after each change.
 #include "stream/processors/inventory.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,8 @@
 #include <optional>
 #include <random>
 #include <variant>
+
+#include "shop_brute_force.h"
 
 namespace gm::stream {
 namespace {
@@ -20,7 +22,6 @@ struct Change {
   std::string product;
   std::variant<StockChange, events::InventoryUpdate> what;
 };
-
 std::vector<Change> RandomChanges(uint32_t seed, int n) {
   std::mt19937 rng(seed);
   auto pick = [&](int k) { return static_cast<int>(rng() % static_cast<uint32_t>(k)); };
@@ -56,75 +57,28 @@ std::vector<Change> RandomChanges(uint32_t seed, int n) {
   return out;
 }
 
-struct Expected {
-  std::map<std::string, InventoryRow> inventory;
-  std::map<std::pair<std::string, int32_t>, LowStockAlertRow> alerts;
-};
 
-Expected BruteForce(const std::vector<Change>& changes, const CatalogLookup& catalog,
-                    int64_t low, int64_t critical) {
-  Expected e;
-  std::map<std::string, std::vector<const Change*>> per_product;
-  for (const Change& c : changes) per_product[c.product].push_back(&c);
-  for (const auto& [product, list] : per_product) {
-    // The levels after each change, with their times; the initial stock counts as a
-    // change unless an absolute count comes first.
-    std::vector<std::pair<Micros, int64_t>> levels;
-    InventoryRow row;
-    row.product_id = product;
-    const std::optional<int64_t> initial = catalog.InitialStockOf(product);
-    row.in_catalog = initial.has_value();
-    row.current_stock = initial.value_or(0);
-    row.category = std::string(catalog.CategoryOf(product));
-    const auto* first = std::get_if<events::InventoryUpdate>(&list.front()->what);
-    if (!(first != nullptr && first->stock)) {
-      levels.emplace_back(list.front()->time, row.available());
-    }
-    for (const Change* c : list) {
-      if (const auto* s = std::get_if<StockChange>(&c->what)) {
-        if (row.category.empty()) row.category = s->category;
-        row.current_stock -= s->sold;
-        row.reserved_stock += s->reserved;
-      } else {
-        const auto& u = std::get<events::InventoryUpdate>(c->what);
-        row.current_stock = u.stock ? *u.stock : row.current_stock + *u.change;
-      }
-      row.last_event_time = c->time;
-      levels.emplace_back(c->time, row.available());
-    }
-    e.inventory[product] = row;
-    // Alerts: runs of consecutive levels below `low`.
-    int32_t n = 0;
-    std::optional<LowStockAlertRow> open;
-    for (size_t i = 0; i < levels.size(); ++i) {
-      const auto [time, available] = levels[i];
-      if (available < low) {
-        if (!open) {
-          open = LowStockAlertRow{};
-          open->product_id = product;
-          open->alert_no = ++n;
-          open->status = "open";
-          open->available_stock = open->lowest_available = available;
-          open->opened_at = open->updated_at = time;
-          open->severity = available < critical ? "critical" : "low";
-        } else if (available != open->available_stock) {
-          open->status = "updated";
-          open->available_stock = available;
-          open->lowest_available = std::min(open->lowest_available, available);
-          open->updated_at = time;
-          open->severity = available < critical ? "critical" : "low";
-        }
-        e.alerts[{product, open->alert_no}] = *open;
-      } else if (open) {
-        open->status = "resolved";
-        open->available_stock = available;
-        open->updated_at = open->resolved_at = time;
-        e.alerts[{product, open->alert_no}] = *open;
-        open.reset();
-      }
+testing::BfInventory BruteForce(const std::vector<Change>& changes, const CatalogLookup& catalog,
+                                int64_t low, int64_t critical) {
+  testing::BfCatalog bf_catalog;
+  bf_catalog.initial_stock_of = [&](const std::string& p) { return catalog.InitialStockOf(p); };
+  bf_catalog.category_of = [&](const std::string& p) {
+    return std::string(catalog.CategoryOf(p));
+  };
+  std::vector<testing::BfStockChange> list;
+  for (const Change& c : changes) {
+    testing::BfStockChange& b = list.emplace_back();
+    b.time = c.time;
+    b.product = c.product;
+    if (const auto* s = std::get_if<StockChange>(&c.what)) {
+      b.category = s->category;
+      b.sold = s->sold;
+      b.reserved = s->reserved;
+    } else {
+      b.update = std::get<events::InventoryUpdate>(c.what);
     }
   }
-  return e;
+  return testing::InventoryBruteForce(list, bf_catalog, low, critical);
 }
 
 TEST(InventoryTrackerTest, MatchesBruteForceOnRandomChanges) {
@@ -158,7 +112,7 @@ TEST(InventoryTrackerTest, MatchesBruteForceOnRandomChanges) {
       }
     }
     tracker.Collect(rows);
-    const Expected e = BruteForce(changes, catalog, 10, 5);
+    const testing::BfInventory e = BruteForce(changes, catalog, 10, 5);
     std::map<std::string, InventoryRow> inventory;
     for (InventoryRow& r : rows) {
       EXPECT_EQ(r.task, 2);

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +43,7 @@
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
 #include "stream/engine.h"
+#include "shop_brute_force.h"
 
 namespace gm::stream {
 namespace {
@@ -147,6 +149,21 @@ TestCatalog CustomersOf(const std::vector<Line>& lines) {
         break;
       default:
         catalog.home_country[tx.user_id] = tx.country;
+    }
+  }
+  return catalog;
+}
+
+// Half of the products the lines name (by a hash of the id), with the category the events
+// give them: the rest stay missing from the catalog (their stock starts at 0).
+TestCatalog SomeProductsOf(const std::vector<Line>& lines) {
+  TestCatalog catalog;
+  events::Decoder decoder;
+  events::Event ev;
+  for (const Line& line : lines) {
+    if (!decoder.Decode(std::nullopt, line.bytes, ev).ok()) continue;
+    if (ev.topic == events::Topic::kProductViews && Fnv(ev.view.product_id) % 2 == 0) {
+      catalog.product_category.try_emplace(ev.view.product_id, ev.view.category);
     }
   }
   return catalog;
@@ -262,6 +279,46 @@ std::ostream& operator<<(std::ostream& os, const Counts& c) {
             << ", late " << c.late << ", duplicate " << c.duplicate << "}";
 }
 
+template <typename A, typename B>
+std::ostream& operator<<(std::ostream& os, const std::pair<A, B>& p) {
+  return os << "(" << p.first << ", " << p.second << ")";
+}
+template <typename A, typename B, typename C>
+std::ostream& operator<<(std::ostream& os, const std::tuple<A, B, C>& t) {
+  return os << "(" << std::get<0>(t) << ", " << std::get<1>(t) << ", " << std::get<2>(t) << ")";
+}
+
+}  // namespace
+
+// Printers of the shop rows for failure messages (found by ADL, so in the rows' namespace).
+std::ostream& operator<<(std::ostream& os, const SessionRow& r) {
+  return os << "{" << r.user_id << " task " << r.task << ", " << FormatTimestamp(r.session_start)
+            << " – " << FormatTimestamp(r.session_end) << ", views " << r.page_views << ", adds "
+            << r.cart_adds << ", removes " << r.cart_removes << ", purchases " << r.purchases
+            << ", total " << r.total_amount << ", distinct " << r.distinct_products_viewed << ", "
+            << r.device << "/" << r.country << ", converted " << r.converted << ", abandoned "
+            << r.abandoned << ", closed " << r.is_closed << "}";
+}
+std::ostream& operator<<(std::ostream& os, const CartAbandonmentRow& r) {
+  return os << "{" << r.user_id << " task " << r.task << ", products " << r.products_in_cart
+            << ", items " << r.items_in_cart << ", value " << r.cart_value << ", in cart "
+            << r.time_in_cart << " us, recovered " << r.recovered << " at " << r.recovered_at
+            << "}";
+}
+std::ostream& operator<<(std::ostream& os, const InventoryRow& r) {
+  return os << "{" << r.category << ", in catalog " << r.in_catalog << ", task " << r.task
+            << ", current " << r.current_stock << ", reserved " << r.reserved_stock << ", at "
+            << FormatTimestamp(r.last_event_time) << "}";
+}
+std::ostream& operator<<(std::ostream& os, const LowStockAlertRow& r) {
+  return os << "{" << r.status << " " << r.severity << ", task " << r.task << ", available "
+            << r.available_stock << " (lowest " << r.lowest_available << "), opened "
+            << FormatTimestamp(r.opened_at) << ", updated " << FormatTimestamp(r.updated_at)
+            << ", resolved " << r.resolved_at << "}";
+}
+
+namespace {
+
 template <typename T>
 std::string Str(const T& value) {
   std::ostringstream os;
@@ -302,6 +359,11 @@ struct Expected {
   //! Per distinct transaction id, the rule types of each scoring in scoring order (an id is
   //! scored again only when a copy came back beyond the dedup horizon).
   std::map<std::string, std::vector<std::vector<std::string>>> rules;
+  // Sessions, carts, inventory (shop_brute_force.h).
+  std::map<std::pair<std::string, Micros>, SessionRow> sessions;
+  std::map<std::tuple<std::string, Micros, Micros>, CartAbandonmentRow> abandonments;
+  std::map<std::string, InventoryRow> inventory;
+  std::map<std::pair<std::string, int32_t>, LowStockAlertRow> alerts;
 };
 
 Micros FloorTo(Micros t, Micros step) {
@@ -357,6 +419,82 @@ void AddSales(const events::Transaction& tx, const TestCatalog& catalog, const S
   }
 }
 
+testing::BfCatalog BfCatalogOf(const TestCatalog& catalog) {
+  // InsertCatalog gives every product a price of 1.00 and an initial stock of 50.
+  testing::BfCatalog c;
+  c.price_of = [&catalog](const std::string& p) {
+    return catalog.product_category.count(p) ? std::optional<Cents>(100) : std::nullopt;
+  };
+  c.initial_stock_of = [&catalog](const std::string& p) {
+    return catalog.product_category.count(p) ? std::optional<int64_t>(50) : std::nullopt;
+  };
+  c.category_of = [&catalog](const std::string& p) {
+    auto it = catalog.product_category.find(p);
+    return it == catalog.product_category.end() ? std::string() : it->second;
+  };
+  return c;
+}
+
+// Sessions and carts per task (each task's events on their own), then inventory from the
+// sales, the reservation changes and the inventory updates, merged per event and product.
+void ShopBruteForce(const TestCatalog& catalog, const StreamConfig& config,
+                    const std::map<int32_t, std::vector<testing::TimedEvent>>& shop_events,
+                    const std::map<std::string, std::string>& cart_category,
+                    std::vector<std::pair<OrderKey, testing::BfStockChange>> stock, Expected& e) {
+  const testing::BfCatalog bf_catalog = BfCatalogOf(catalog);
+  for (const auto& [task, list] : shop_events) {
+    std::vector<testing::TimedEvent> sorted = list;
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.key < b.key; });
+    testing::SessionBruteForce bf(bf_catalog, config.session_gap, config.cart_timeout, task);
+    for (const testing::TimedEvent& ev : sorted) bf.Apply(ev);
+    bf.FireThrough(INT64_MAX);
+    e.sessions.insert(bf.sessions.begin(), bf.sessions.end());
+    e.abandonments.insert(bf.abandonments.begin(), bf.abandonments.end());
+    for (const auto& [key, delta] : bf.reserved) {
+      testing::BfStockChange& c = stock.emplace_back(key.first, testing::BfStockChange{}).second;
+      c.time = key.first.effective_time;
+      c.product = key.second;
+      c.reserved = delta;
+      auto category = cart_category.find(key.second);
+      c.category = bf_catalog.category_of(key.second);
+      if (c.category.empty() && category != cart_category.end()) c.category = category->second;
+    }
+  }
+  // One change per (event, product): a purchase's sale and its release together.
+  std::map<std::pair<OrderKey, std::string>, testing::BfStockChange> merged;
+  std::vector<std::pair<OrderKey, testing::BfStockChange>> updates;
+  for (auto& [key, c] : stock) {
+    if (c.update) {
+      updates.emplace_back(key, c);
+      continue;
+    }
+    auto [it, fresh] = merged.try_emplace({key, c.product}, c);
+    if (fresh) continue;
+    it->second.sold += c.sold;
+    it->second.reserved += c.reserved;
+    if (it->second.category.empty()) it->second.category = c.category;
+  }
+  std::vector<std::pair<OrderKey, testing::BfStockChange>> ordered = updates;
+  for (auto& [key, c] : merged) {
+    if (c.sold != 0 || c.reserved != 0) ordered.emplace_back(key.first, c);
+  }
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<testing::BfStockChange> changes;
+  for (auto& [key, c] : ordered) changes.push_back(c);
+  testing::BfInventory inv = testing::InventoryBruteForce(
+      changes, bf_catalog, config.low_stock_threshold, config.critical_stock_threshold);
+  for (auto& [product, row] : inv.inventory) {
+    row.task = bus::PartitionForKey(product, kTasks);
+    e.inventory[product] = row;
+  }
+  for (auto& [key, row] : inv.alerts) {
+    row.task = bus::PartitionForKey(key.first, kTasks);
+    e.alerts[key] = row;
+  }
+}
+
 // The tables DESIGN.md §6 defines for `lines` read from one file source named `topic`.
 Expected BruteForce(const std::vector<Line>& lines, const TestCatalog& catalog,
                     const StreamConfig& config, const std::string& topic) {
@@ -372,6 +510,10 @@ Expected BruteForce(const std::vector<Line>& lines, const TestCatalog& catalog,
     events::Transaction tx;
   };
   std::vector<ToScore> to_score;
+  // Per task, the events for sessions and carts; for inventory, every stock change.
+  std::map<int32_t, std::vector<testing::TimedEvent>> shop_events;
+  std::vector<std::pair<OrderKey, testing::BfStockChange>> stock;
+  std::map<std::string, std::string> cart_category;
 
   for (const Line& line : lines) {
     ++e.counts.received;
@@ -401,7 +543,37 @@ Expected BruteForce(const std::vector<Line>& lines, const TestCatalog& catalog,
       it->second = t;  // first seen beyond the horizon: new again
     }
     if (late) ++e.counts.late;
+    const OrderKey key{.effective_time = late ? *watermark_before : t,
+                       .topic = static_cast<uint8_t>(ev.topic),
+                       .partition = 0,
+                       .offset = line.number};
+    if (ev.topic == events::Topic::kInventoryUpdates) {
+      testing::BfStockChange& c = stock.emplace_back(key, testing::BfStockChange{}).second;
+      c.time = key.effective_time;
+      c.product = ev.inventory.product_id;
+      c.update = ev.inventory;
+      continue;
+    }
+    if (!late) {
+      testing::TimedEvent& te = shop_events[task].emplace_back();
+      te.key = key;
+      if (ev.topic == events::Topic::kProductViews) te.event = ev.view;
+      if (ev.topic == events::Topic::kCartEvents) {
+        te.event = ev.cart;
+        // Reservations carry the category their cart line was made with (the generator
+        // names the same one for a product every time).
+        if (!ev.cart.category.empty()) cart_category.try_emplace(ev.cart.product_id, ev.cart.category);
+      }
+      if (ev.topic == events::Topic::kTransactions) te.event = ev.transaction;
+    }
     if (ev.topic != events::Topic::kTransactions) continue;
+    for (const events::LineItem& item : ev.transaction.products) {
+      testing::BfStockChange& c = stock.emplace_back(key, testing::BfStockChange{}).second;
+      c.time = key.effective_time;
+      c.product = item.product_id;
+      c.category = CategoryOf(item, catalog);
+      c.sold = item.quantity;
+    }
 
     const events::Transaction& tx = ev.transaction;
     TxRow row{tx.user_id,          Nullable(tx.session_id), tx.timestamp,
@@ -448,6 +620,7 @@ Expected BruteForce(const std::vector<Line>& lines, const TestCatalog& catalog,
     if (AmountMismatch(tx)) types.push_back("amount_mismatch");
     e.rules[tx.transaction_id].push_back(std::move(types));
   }
+  ShopBruteForce(catalog, config, shop_events, cart_category, stock, e);
   return e;
 }
 
@@ -461,6 +634,10 @@ struct Tables {
   std::map<int64_t, DeadLetter> dead_letters;  //!< by source offset
   std::map<int64_t, std::string> dead_letter_reasons;
   Counts counts;  //!< the kafka_metrics view, summed
+  std::map<std::pair<std::string, Micros>, SessionRow> sessions;
+  std::map<std::tuple<std::string, Micros, Micros>, CartAbandonmentRow> abandonments;
+  std::map<std::string, InventoryRow> inventory;
+  std::map<std::pair<std::string, int32_t>, LowStockAlertRow> alerts;
 };
 
 std::optional<std::string> OptionalText(const pqxx::field& f) {
@@ -524,6 +701,53 @@ Tables ReadTables(store::Connection& conn) {
       "coalesce(sum(duplicate), 0)::bigint FROM kafka_metrics");
   t.counts = {m[0].as<int64_t>(), m[1].as<int64_t>(), m[2].as<int64_t>(), m[3].as<int64_t>(),
               m[4].as<int64_t>()};
+  auto us = [](const char* column) {
+    return std::string("(extract(epoch FROM ") + column + ") * 1000000)::bigint";
+  };
+  for (const auto& r : tx.exec(
+           "SELECT session_id, " + us("session_start") + ", " + us("session_end") +
+           ", user_id, task, page_views, cart_adds, cart_removes, purchases, total_amount_cents, "
+           "distinct_products_viewed, coalesce(device, ''), coalesce(country, ''), converted, "
+           "abandoned, is_closed, duration_seconds FROM session_metrics")) {
+    SessionRow row{r[0].as<std::string>(), r[1].as<int64_t>(), r[2].as<int64_t>(),
+                   r[3].as<std::string>(), r[4].as<int32_t>(), r[5].as<int32_t>(),
+                   r[6].as<int32_t>(),     r[7].as<int32_t>(), r[8].as<int32_t>(),
+                   r[9].as<int64_t>(),     r[10].as<int32_t>(), r[11].as<std::string>(),
+                   r[12].as<std::string>(), r[13].as<bool>(),   r[14].as<bool>(),
+                   r[15].as<bool>()};
+    EXPECT_DOUBLE_EQ(r[16].as<double>(), double(row.session_end - row.session_start) / 1e6);
+    t.sessions[{row.session_id, row.session_start}] = row;
+  }
+  for (const auto& r : tx.exec(
+           "SELECT session_id, " + us("session_start") + ", " + us("abandonment_time") +
+           ", user_id, task, products_in_cart, items_in_cart, cart_value_cents, "
+           "(time_in_cart_seconds * 1000000)::bigint, recovered, "
+           "coalesce(" + us("recovered_at") + ", 0) FROM cart_abandonment")) {
+    CartAbandonmentRow row{r[0].as<std::string>(), r[1].as<int64_t>(), r[2].as<int64_t>(),
+                           r[3].as<std::string>(), r[4].as<int32_t>(), r[5].as<int32_t>(),
+                           r[6].as<int64_t>(),     r[7].as<int64_t>(), r[8].as<int64_t>(),
+                           r[9].as<bool>(),        r[10].as<int64_t>()};
+    t.abandonments[{row.session_id, row.session_start, row.abandonment_time}] = row;
+  }
+  for (const auto& r : tx.exec("SELECT product_id, coalesce(category, ''), in_catalog, task, "
+                               "current_stock, reserved_stock, " + us("last_event_time") +
+                               ", available_stock FROM inventory_status")) {
+    InventoryRow row{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<bool>(),
+                     r[3].as<int32_t>(),     r[4].as<int64_t>(),     r[5].as<int64_t>(),
+                     r[6].as<int64_t>()};
+    EXPECT_EQ(r[7].as<int64_t>(), row.available());
+    t.inventory[row.product_id] = row;
+  }
+  for (const auto& r : tx.exec("SELECT product_id, alert_no, task, status, severity, "
+                               "available_stock, lowest_available, " + us("opened_at") + ", " +
+                               us("updated_at") + ", coalesce(" + us("resolved_at") +
+                               ", 0) FROM low_stock_alerts")) {
+    LowStockAlertRow row{r[0].as<std::string>(), r[1].as<int32_t>(), r[2].as<int32_t>(),
+                         r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<int64_t>(),
+                         r[6].as<int64_t>(),     r[7].as<int64_t>(),  r[8].as<int64_t>(),
+                         r[9].as<int64_t>()};
+    t.alerts[{row.product_id, row.alert_no}] = row;
+  }
   return t;
 }
 
@@ -537,6 +761,10 @@ void ExpectMatches(const Expected& e, const Tables& db) {
   ExpectSameRows(e.transactions, db.transactions, "transactions");
   ExpectSameRows(e.items, db.items, "transaction_items");
   ExpectSameRows(e.sales, db.sales, "sales_metrics");
+  ExpectSameRows(e.sessions, db.sessions, "session_metrics");
+  ExpectSameRows(e.abandonments, db.abandonments, "cart_abandonment");
+  ExpectSameRows(e.inventory, db.inventory, "inventory_status");
+  ExpectSameRows(e.alerts, db.alerts, "low_stock_alerts");
 
   // transaction_anomalies: exactly the rule types, or only ['statistical'] scoring in
   // [0.5, 0.8). An id scored more than once (a copy beyond the dedup horizon) keeps the first
@@ -589,6 +817,10 @@ void ExpectSameTables(const Tables& expected, const Tables& actual) {
   ExpectSameRows(expected.items, actual.items, "transaction_items");
   ExpectSameRows(expected.sales, actual.sales, "sales_metrics");
   ExpectSameRows(expected.anomalies, actual.anomalies, "transaction_anomalies");
+  ExpectSameRows(expected.sessions, actual.sessions, "session_metrics");
+  ExpectSameRows(expected.abandonments, actual.abandonments, "cart_abandonment");
+  ExpectSameRows(expected.inventory, actual.inventory, "inventory_status");
+  ExpectSameRows(expected.alerts, actual.alerts, "low_stock_alerts");
 }
 
 // --- Inputs --------------------------------------------------------------------------------
@@ -939,6 +1171,7 @@ class Inputs {
         EXPECT_TRUE(stats.ok()) << stats.status().ToString();
       }
       in.catalog = CustomersOf(ReadLines(in.path));
+      in.catalog.Merge(SomeProductsOf(ReadLines(in.path)));
       generated_ = std::move(in);
     }
     return *generated_;
@@ -1167,6 +1400,27 @@ TEST_F(PipelineTest, GeneratedStreamMatchesBruteForce) {
        {"high_value", "unusual_quantity", "velocity", "geo_mismatch", "amount_mismatch"}) {
     EXPECT_GT(fired[type], 0) << type;
   }
+  // Sessions, carts and inventory of every kind.
+  int64_t converted = 0, abandoned = 0, recovered = 0, reserved = 0, resolved = 0, missing = 0;
+  for (const auto& [key, r] : e.sessions) converted += r.converted;
+  for (const auto& [key, r] : e.abandonments) (r.recovered ? recovered : abandoned) += 1;
+  for (const auto& [key, r] : e.alerts) resolved += r.status == "resolved";
+  for (const auto& [key, r] : e.inventory) missing += !r.in_catalog;
+  for (const auto& [key, r] : e.inventory) reserved += r.reserved_stock != 0;
+  EXPECT_GT(e.sessions.size(), 1'000u);
+  EXPECT_GT(converted, 100);
+  EXPECT_GT(abandoned, 100);
+  // (The generator buys within the cart timeout, so it never recovers an abandoned cart;
+  // sessions_test covers recovery.)
+  EXPECT_GT(e.alerts.size(), 10u);
+  EXPECT_GT(resolved, 0);
+  EXPECT_GT(missing, 10);
+  EXPECT_GT(e.inventory.size() - missing, 100u);
+  EXPECT_EQ(reserved, 0) << "every cart was bought or abandoned at the end of the file";
+  std::cout << e.sessions.size() << " sessions (" << converted << " converted), " << abandoned
+            << " abandoned carts, " << recovered << " recovered, " << e.inventory.size()
+            << " products (" << missing << " missing from the catalog), " << e.alerts.size()
+            << " low-stock alerts (" << resolved << " resolved)\n";
   ExpectMatches(e, ReadTables(*db->conn));
 }
 

@@ -1,6 +1,6 @@
-// SessionTracker against an independent brute force (DESIGN.md §6 Sessions, Carts): the
-// brute force keeps every session in a list and, before each event, scans for the earliest
-// due timer — no heap, no lazy re-queuing, no user map.
+// SessionTracker against the independent brute force of shop_brute_force.h (DESIGN.md §6
+// Sessions, Carts): it keeps every session in a list and, before each event, scans for the
+// earliest due timer — no heap, no lazy re-queuing, no user map.
 #include "stream/processors/sessions.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +13,8 @@
 #include <tuple>
 #include <variant>
 
+#include "shop_brute_force.h"
+
 namespace gm::stream {
 namespace {
 
@@ -20,195 +22,7 @@ constexpr Micros kSec = kMicrosPerSecond;
 constexpr Micros kGap = 120 * kSec;
 constexpr Micros kTimeout = 60 * kSec;
 
-using Input = std::variant<events::ProductView, events::CartEvent, events::Transaction>;
-struct Timed {
-  OrderKey key;
-  Input event;
-};
-
-// --- Brute force -------------------------------------------------------------------------
-
-struct BfLine {
-  std::string product;
-  int64_t q = 0;
-  Cents price = 0;
-};
-struct BfSession {
-  std::string id, user, device, country;
-  Micros start = 0, last = 0;
-  int64_t order = 0;  // when it last got an event
-  int views = 0, adds = 0, removes = 0, purchases = 0;
-  Cents total = 0;
-  std::vector<std::string> viewed;
-  std::vector<BfLine> cart;
-  Micros first_add = 0, last_activity = 0;
-  OrderKey last_key;
-  bool abandoned = false;
-  std::optional<CartAbandonmentRow> latest;  // latest abandonment row
-};
-struct BruteForce {
-  explicit BruteForce(const CatalogLookup& c) : catalog(c) {}
-  const CatalogLookup& catalog;
-  std::vector<BfSession> open;
-  std::map<std::pair<std::string, Micros>, SessionRow> sessions;
-  std::map<std::tuple<std::string, Micros, Micros>, CartAbandonmentRow> abandonments;
-  std::map<std::tuple<OrderKey, std::string>, int64_t> reserved;  // (key, product) → Σ delta
-  int64_t counter = 0;
-
-  void Reserve(const OrderKey& key, const std::string& product, int64_t delta) {
-    if (delta != 0) reserved[{key, product}] += delta;
-  }
-  SessionRow RowOf(const BfSession& s) {
-    SessionRow r;
-    r.session_id = s.id;
-    r.session_start = s.start;
-    r.session_end = s.last;
-    r.user_id = s.user;
-    r.task = 3;
-    r.page_views = s.views;
-    r.cart_adds = s.adds;
-    r.cart_removes = s.removes;
-    r.purchases = s.purchases;
-    r.total_amount = s.total;
-    r.distinct_products_viewed = static_cast<int32_t>(s.viewed.size());
-    r.device = s.device;
-    r.country = s.country;
-    r.converted = s.purchases > 0;
-    r.abandoned = s.latest && !s.latest->recovered;
-    r.is_closed = true;
-    return r;
-  }
-  void Abandon(BfSession& s) {
-    CartAbandonmentRow r;
-    r.session_id = s.id;
-    r.session_start = s.start;
-    r.abandonment_time = s.last_activity + kTimeout;
-    r.user_id = s.user;
-    r.task = 3;
-    for (const BfLine& l : s.cart) {
-      ++r.products_in_cart;
-      r.items_in_cart += l.q;
-      r.cart_value += l.q * l.price;
-    }
-    r.time_in_cart = s.last_activity - s.first_add;
-    s.latest = r;
-    abandonments[{r.session_id, r.session_start, r.abandonment_time}] = r;
-    OrderKey key = s.last_key;
-    key.effective_time = r.abandonment_time;
-    for (const BfLine& l : s.cart) Reserve(key, l.product, -l.q);
-    s.abandoned = true;
-  }
-  // Fires every timer due at or before `t`, earliest first (cart before close).
-  void FireThrough(Micros t) {
-    while (true) {
-      std::optional<std::tuple<Micros, int, size_t>> next;
-      for (size_t i = 0; i < open.size(); ++i) {
-        const BfSession& s = open[i];
-        if (!s.cart.empty() && !s.abandoned) {
-          std::tuple<Micros, int, size_t> c{s.last_activity + kTimeout, 0, i};
-          if (!next || c < *next) next = c;
-        }
-        std::tuple<Micros, int, size_t> c{s.last + kGap, 1, i};
-        if (!next || c < *next) next = c;
-      }
-      if (!next || std::get<0>(*next) > t) return;
-      BfSession& s = open[std::get<2>(*next)];
-      if (std::get<1>(*next) == 0) {
-        Abandon(s);
-      } else {
-        sessions[{s.id, s.start}] = RowOf(s);
-        open.erase(open.begin() + static_cast<ptrdiff_t>(std::get<2>(*next)));
-      }
-    }
-  }
-  BfSession& Find(const std::string& id, const std::string& user, Micros t) {
-    for (BfSession& s : open) {
-      if (s.id == id) return s;
-    }
-    BfSession& s = open.emplace_back();
-    s.id = id;
-    s.user = user;
-    s.start = s.last = t;
-    return s;
-  }
-  void Touched(BfSession& s, Micros t) {
-    s.last = t;
-    s.order = ++counter;
-  }
-  void Apply(const Timed& e) {
-    const Micros t = e.key.effective_time;
-    FireThrough(t);
-    if (auto* v = std::get_if<events::ProductView>(&e.event)) {
-      BfSession& s = Find(v->session_id, v->user_id, t);
-      ++s.views;
-      if (std::find(s.viewed.begin(), s.viewed.end(), v->product_id) == s.viewed.end()) {
-        s.viewed.push_back(v->product_id);
-      }
-      if (s.device.empty()) s.device = v->device;
-      if (s.country.empty()) s.country = v->country;
-      Touched(s, t);
-    } else if (auto* c = std::get_if<events::CartEvent>(&e.event)) {
-      BfSession& s = Find(c->session_id, c->user_id, t);
-      // Reservation before and after, per product.
-      std::map<std::string, int64_t> before, after;
-      for (const BfLine& l : s.cart) before[l.product] = s.abandoned ? 0 : l.q;
-      const bool was_empty = s.cart.empty();
-      auto it = std::find_if(s.cart.begin(), s.cart.end(),
-                             [&](const BfLine& l) { return l.product == c->product_id; });
-      if (it == s.cart.end()) {
-        s.cart.push_back({c->product_id, 0, catalog.PriceOf(c->product_id).value_or(0)});
-        it = s.cart.end() - 1;
-      }
-      if (c->price) it->price = *c->price;
-      if (c->action == events::CartAction::kAdd) {
-        it->q += c->quantity;
-        ++s.adds;
-      } else if (c->action == events::CartAction::kUpdate) {
-        it->q = c->quantity;
-      } else {
-        it->q = 0;
-        ++s.removes;
-      }
-      if (it->q == 0) s.cart.erase(it);
-      s.abandoned = false;
-      for (const BfLine& l : s.cart) after[l.product] = l.q;
-      std::map<std::string, int64_t> all = before;
-      for (auto& [p, q] : after) all[p];
-      for (auto& [p, q] : all) Reserve(e.key, p, after[p] - before[p]);
-      if (was_empty && !s.cart.empty()) s.first_add = t;
-      s.last_activity = t;
-      s.last_key = e.key;
-      Touched(s, t);
-    } else {
-      const auto& tx = std::get<events::Transaction>(e.event);
-      BfSession* s = nullptr;
-      if (!tx.session_id.empty()) {
-        s = &Find(tx.session_id, tx.user_id, t);
-      } else {
-        for (BfSession& o : open) {
-          if (o.user == tx.user_id && (s == nullptr || o.order > s->order)) s = &o;
-        }
-        if (s == nullptr) return;
-      }
-      ++s->purchases;
-      s->total += tx.LineItemsTotal();
-      if (s->device.empty()) s->device = tx.device;
-      if (s->country.empty()) s->country = tx.country;
-      if (!s->abandoned) {
-        for (const BfLine& l : s->cart) Reserve(e.key, l.product, -l.q);
-      }
-      s->cart.clear();
-      s->abandoned = false;
-      if (s->latest && !s->latest->recovered) {
-        s->latest->recovered = true;
-        s->latest->recovered_at = t;
-        const CartAbandonmentRow& r = *s->latest;
-        abandonments[{r.session_id, r.session_start, r.abandonment_time}] = r;
-      }
-      Touched(*s, t);
-    }
-  }
-};
+using Timed = testing::TimedEvent;
 
 // --- Inputs ------------------------------------------------------------------------------
 
@@ -283,7 +97,9 @@ void Feed(SessionTracker& tracker, const Timed& e, Outputs& o) {
 
 void ExpectSameAsBruteForce(const std::vector<Timed>& events, const Outputs& o,
                             const CatalogLookup& catalog) {
-  BruteForce bf(catalog);
+  testing::BfCatalog bf_catalog;
+  bf_catalog.price_of = [&](const std::string& p) { return catalog.PriceOf(p); };
+  testing::SessionBruteForce bf(bf_catalog, kGap, kTimeout, 3);
   for (const Timed& e : events) bf.Apply(e);
   bf.FireThrough(INT64_MAX);
   std::map<std::pair<std::string, Micros>, SessionRow> sessions;
@@ -303,7 +119,7 @@ void ExpectSameAsBruteForce(const std::vector<Timed>& events, const Outputs& o,
     abandonments[{r.session_id, r.session_start, r.abandonment_time}] = r;
   }
   EXPECT_EQ(abandonments, bf.abandonments);
-  std::map<std::tuple<OrderKey, std::string>, int64_t> reserved;
+  std::map<std::pair<OrderKey, std::string>, int64_t> reserved;
   for (const StockChange& c : o.stock) reserved[{c.key, c.product_id}] += c.reserved;
   std::erase_if(reserved, [](const auto& kv) { return kv.second == 0; });
   EXPECT_EQ(reserved, bf.reserved);

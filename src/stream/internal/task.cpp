@@ -92,7 +92,6 @@ namespace {
 // begin in `changes`; those of timers it fired (other keys) stay as they are.
 void MergePerProduct(std::vector<StockChange>& changes, size_t from, const OrderKey& key) {
   size_t kept = from;
-  uint32_t sub = 0;
   for (size_t i = from; i < changes.size(); ++i) {
     StockChange& c = changes[i];
     if (c.key == key) {
@@ -106,12 +105,23 @@ void MergePerProduct(std::vector<StockChange>& changes, size_t from, const Order
         same->reserved += c.reserved;
         continue;
       }
-      c.sub = sub++;
     }
     if (kept != i) changes[kept] = std::move(c);
     ++kept;
   }
   changes.resize(kept);
+  // A product whose stock and reservation did not move saw no change (e.g. an abandoned
+  // cart's line re-reserved and removed by one event).
+  const auto first = changes.begin() + static_cast<ptrdiff_t>(from);
+  changes.erase(std::remove_if(first, changes.end(),
+                               [&](const StockChange& c) {
+                                 return c.key == key && c.sold == 0 && c.reserved == 0;
+                               }),
+                changes.end());
+  uint32_t sub = 0;
+  for (auto it = changes.begin() + static_cast<ptrdiff_t>(from); it != changes.end(); ++it) {
+    if (it->key == key) it->sub = sub++;
+  }
 }
 
 }  // namespace
@@ -180,11 +190,11 @@ void Task::AdvanceInventory(Micros watermark, CheckpointBatch& batch) {
   }
 }
 
-void Task::CollectLive(CheckpointBatch& batch) {
+void Task::CollectLive(CheckpointBatch& batch, bool open_sessions) {
   sales_.Collect(watermark_, batch.sales);
   // Expiry walks the users, so it runs once per checkpoint rather than per poll.
   if (watermark_ != kNoTime) anomalies_.Expire(watermark_);
-  sessions_.CollectOpen(batch.sessions);
+  if (open_sessions) sessions_.CollectOpen(batch.sessions);
   inventory_.Collect(batch.inventory);
 }
 

@@ -111,8 +111,8 @@ class Task {
   Micros inventory_watermark() const { return inventory_watermark_; }
 
   //! Appends the live rows changed since the last call: sales (closing windows the
-  //! watermark passed), open sessions, inventory.
-  void CollectLive(CheckpointBatch& batch);
+  //! watermark passed), inventory, and with `open_sessions` the open sessions.
+  void CollectLive(CheckpointBatch& batch, bool open_sessions);
 
   //! The task's whole state plus the clocks of its source partitions.
   //! REQUIRES: the outbox is empty (routed).

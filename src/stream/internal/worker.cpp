@@ -350,9 +350,12 @@ Status Worker::Checkpoint(Micros now) {
       }
     }
   }
+  // Open sessions change with almost every event: their live rows go out less often.
+  const bool open_sessions = now - last_session_rows_ >= ctx_.config->session_live_interval;
+  if (open_sessions) last_session_rows_ = now;
   std::vector<ClockEntry> clocks;
   for (Task* task : hosted_) {
-    task->CollectLive(b);
+    task->CollectLive(b, open_sessions);
     clocks.clear();
     for (const auto& sp : partitions_) {
       if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;
