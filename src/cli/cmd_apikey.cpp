@@ -52,8 +52,8 @@ int RunCreate(const CliContext& ctx, const FlagOverrides& flags, const std::stri
   return WithConnection(ctx, flags, [&](store::Connection& conn) {
     Result<server::GeneratedApiKey> key = server::CreateApiKey(conn, name, *scope);
     if (!key.ok()) return ReportFailure(key.status());
-    std::cerr << "created API key '" << name << "' (scope " << server::ScopeName(*scope)
-              << ", id " << key->key_id << "); it is shown only now — store it safely:\n";
+    std::cerr << "created API key '" << name << "' (scope " << server::ScopeName(*scope) << ", id "
+              << key->key_id << "); it is shown only now — store it safely:\n";
     std::cout << key->text << std::endl;
     return kExitOk;
   });

@@ -82,7 +82,8 @@ TEST_F(ApiKeyIntegrationTest, CreateListVerifyRevoke) {
   // The database holds no secret: neither the key text nor its secret part.
   {
     pqxx::read_transaction tx(conn_->pqxx());
-    pqxx::result rows = tx.exec("SELECT key_id, encode(salt, 'hex'), encode(hash, 'hex') FROM api_keys");
+    pqxx::result rows =
+        tx.exec("SELECT key_id, encode(salt, 'hex'), encode(hash, 'hex') FROM api_keys");
     ASSERT_EQ(rows.size(), 2u);
     const std::string secret = key->text.substr(key->text.rfind('_') + 1);
     for (const auto& row : rows) {

@@ -69,7 +69,8 @@ TEST(ApiKeyTest, MalformedKeysAreRefusedWithoutEchoingThem) {
   ASSERT_TRUE(ParseApiKey(good).ok());
   for (const std::string& text :
        {std::string(), std::string("gm_"), good.substr(1), good + "a", "xx" + good.substr(2),
-        "gm_0123456789ABCDEF_" + std::string(64, 'a'), "gm_0123456789abcdef-" + std::string(64, 'a'),
+        "gm_0123456789ABCDEF_" + std::string(64, 'a'),
+        "gm_0123456789abcdef-" + std::string(64, 'a'),
         "gm_0123456789abcdef_" + std::string(63, 'a') + "g",
         "gm_0123456789abcdef_" + std::string(63, 'a') + "\n", std::string("' OR 1=1 --")}) {
     Result<ParsedApiKey> parsed = ParseApiKey(text);
@@ -102,9 +103,9 @@ TEST(ApiKeyTest, ScopesAndNames) {
   for (const char* ok : {"ci", "grafana-prod", "bench.1", "A_b"}) {
     EXPECT_TRUE(ValidateKeyName(ok).ok()) << ok;
   }
-  for (std::string bad_name : {std::string(), std::string("-x"), std::string(".x"),
-                               std::string("a b"), std::string("x;DROP"), std::string(65, 'a'),
-                               std::string("ключ")}) {
+  for (std::string bad_name :
+       {std::string(), std::string("-x"), std::string(".x"), std::string("a b"),
+        std::string("x;DROP"), std::string(65, 'a'), std::string("ключ")}) {
     EXPECT_EQ(ValidateKeyName(bad_name).code(), ErrorCode::kInvalidArgument) << bad_name;
   }
 }
@@ -419,10 +420,10 @@ TEST(CorsTest, Preflight) {
   EXPECT_EQ(refused({{"origin", "https://evil.com"}, {"access-control-request-method", "POST"}},
                     {"POST"}),
             403);
-  EXPECT_EQ(refused({{"origin", "https://dash.example.com"},
-                     {"access-control-request-method", "DELETE"}},
-                    {"GET", "POST"}),
-            403);
+  EXPECT_EQ(
+      refused({{"origin", "https://dash.example.com"}, {"access-control-request-method", "DELETE"}},
+              {"GET", "POST"}),
+      403);
   EXPECT_EQ(refused({{"origin", "https://dash.example.com"},
                      {"access-control-request-method", "GET"},
                      {"access-control-request-headers", "x-api-key, x-evil"}},

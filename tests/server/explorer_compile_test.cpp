@@ -16,11 +16,11 @@ Schema TestSchema() {
     return Column{name, type, KindOfDataType(type)};
   };
   Schema s;
-  s.tables.push_back(Table{"transactions",
-                           {col("transaction_id", "text"), col("user_id", "text"),
-                            col("event_time", "timestamp with time zone"),
-                            col("total_cents", "bigint"), col("country", "text"),
-                            col("late", "boolean"), col("score", "double precision")}});
+  s.tables.push_back(
+      Table{"transactions",
+            {col("transaction_id", "text"), col("user_id", "text"),
+             col("event_time", "timestamp with time zone"), col("total_cents", "bigint"),
+             col("country", "text"), col("late", "boolean"), col("score", "double precision")}});
   s.tables.push_back(
       Table{"transaction_anomalies", {col("transaction_id", "text"), col("types", "ARRAY")}});
   return s;
@@ -121,14 +121,14 @@ TEST(ExplorerCompileTest, InjectionThroughIdentifiersIsRefused) {
     attacks.push_back({R"({"table": "transactions", "filters": [{"column": )" + j +
                            R"(, "op": "=", "value": "x"}]})",
                        "filters[0].column"});
-    attacks.push_back({R"({"table": "transactions", "filters": [{"column": "country", "op": )" +
-                           j + R"(, "value": "x"}]})",
+    attacks.push_back({R"({"table": "transactions", "filters": [{"column": "country", "op": )" + j +
+                           R"(, "value": "x"}]})",
                        "filters[0].op"});
-    attacks.push_back({R"({"table": "transactions", "order": [{"column": )" + j + "}]}",
-                       "order[0].column"});
-    attacks.push_back({R"({"table": "transactions", "order": [{"column": "country", "dir": )" +
-                           j + "}]}",
-                       "order[0].dir"});
+    attacks.push_back(
+        {R"({"table": "transactions", "order": [{"column": )" + j + "}]}", "order[0].column"});
+    attacks.push_back(
+        {R"({"table": "transactions", "order": [{"column": "country", "dir": )" + j + "}]}",
+         "order[0].dir"});
     attacks.push_back({R"({"table": "transactions", "limit": )" + j + "}", "limit"});
     attacks.push_back({"{" + j + R"(: 1, "table": "transactions"})", "'"});
   }
@@ -145,8 +145,9 @@ TEST(ExplorerCompileTest, InjectionThroughValuesIsBoundAsData) {
   for (const std::string& p : Payloads()) {
     if (p.find('\0') != std::string::npos) continue;  // refused: see NulIsRefused
     for (const char* op : {"=", "!=", "<", ">=", "like"}) {
-      const std::string json = std::string(R"({"table": "transactions", "filters": [{"column": "country", "op": ")") +
-                               op + R"(", "value": )" + Json(p) + "}]}";
+      const std::string json =
+          std::string(R"({"table": "transactions", "filters": [{"column": "country", "op": ")") +
+          op + R"(", "value": )" + Json(p) + "}]}";
       Result<CompiledQuery> c = CompileText(json);
       ASSERT_TRUE(c.ok()) << json << ": " << c.status().ToString();
       EXPECT_EQ(c->params.at(0), p);
@@ -156,8 +157,9 @@ TEST(ExplorerCompileTest, InjectionThroughValuesIsBoundAsData) {
       }
       EXPECT_NE(c->sql.find("\"country\""), std::string::npos);
     }
-    const std::string in = R"({"table": "transactions", "filters": [{"column": "user_id", "op": "in", "value": [)" +
-                           Json(p) + ", " + Json(p + "'") + "]}]}";
+    const std::string in =
+        R"({"table": "transactions", "filters": [{"column": "user_id", "op": "in", "value": [)" +
+        Json(p) + ", " + Json(p + "'") + "]}]}";
     Result<CompiledQuery> c = CompileText(in);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     EXPECT_EQ(c->params.at(0), p);
@@ -262,15 +264,16 @@ TEST(ExplorerCompileTest, NulAndOverlongTextAreRefused) {
       R"({"table": "transactions", "filters": [{"column": "country", "op": "=", "value": "a\u0000b"}]})");
   ASSERT_FALSE(nul.ok());
   EXPECT_NE(nul.status().message().find("NUL"), std::string::npos);
-  Result<CompiledQuery> long_text =
-      CompileText(R"({"table": "transactions", "filters": [{"column": "country", "op": "=", "value": ")" +
-                  std::string(kMaxTextBytes + 1, 'x') + "\"}]}");
+  Result<CompiledQuery> long_text = CompileText(
+      R"({"table": "transactions", "filters": [{"column": "country", "op": "=", "value": ")" +
+      std::string(kMaxTextBytes + 1, 'x') + "\"}]}");
   ASSERT_FALSE(long_text.ok());
   EXPECT_TRUE(long_text.status().message().starts_with("filters[0].value"));
 }
 
 TEST(ExplorerCompileTest, ListBounds) {
-  std::string in = R"({"table": "transactions", "filters": [{"column": "user_id", "op": "in", "value": [)";
+  std::string in =
+      R"({"table": "transactions", "filters": [{"column": "user_id", "op": "in", "value": [)";
   for (size_t i = 0; i <= kMaxInValues; ++i) in += (i ? ",\"u" : "\"u") + std::to_string(i) + "\"";
   in += "]}]}";
   EXPECT_FALSE(CompileText(in).ok());
@@ -298,11 +301,12 @@ TEST(ExplorerCompileTest, QuoteIdentifierDoublesQuotes) {
 
 TEST(ExplorerRowsTest, JsonAndCsv) {
   Rows rows;
-  rows.columns = {Column{"id", "text", ColumnKind::kText}, Column{"n", "bigint", ColumnKind::kInteger},
+  rows.columns = {Column{"id", "text", ColumnKind::kText},
+                  Column{"n", "bigint", ColumnKind::kInteger},
                   Column{"ok", "boolean", ColumnKind::kBoolean},
                   Column{"x", "double precision", ColumnKind::kNumeric}};
-  rows.rows.push_back({std::string("a,\"b\"\n"), std::string("42"), std::string("true"),
-                       std::string("0.25")});
+  rows.rows.push_back(
+      {std::string("a,\"b\"\n"), std::string("42"), std::string("true"), std::string("0.25")});
   rows.rows.push_back({std::string("plain"), std::nullopt, std::string("false"), std::nullopt});
   rows.more = true;
   nlohmann::ordered_json j = RowsToJson(rows);

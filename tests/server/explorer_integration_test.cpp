@@ -27,15 +27,15 @@ class ExplorerIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(applied.ok()) << applied.status().ToString();
     // 500 transactions: t000..t499, countries by i % 5, amounts i * 100 cents, every 7th late
     // (amount_mismatch), city NULL for odd i.
-    ASSERT_TRUE(conn_
-                    ->Execute(
-                        "INSERT INTO transactions SELECT 't' || lpad(i::text, 3, '0'), "
-                        "'u' || (i % 50), NULL, "
-                        "timestamptz '2024-01-01 00:00:00+00' + i * interval '1 minute', "
-                        "i * 100, i * 100, 'card', (ARRAY['DE','FR','US','GB','PL'])[i % 5 + 1], "
-                        "CASE WHEN i % 2 = 0 THEN 'City ' || i END, 'EUR', 'web', i % 7 = 0 "
-                        "FROM generate_series(0, 499) i")
-                    .ok());
+    ASSERT_TRUE(
+        conn_
+            ->Execute("INSERT INTO transactions SELECT 't' || lpad(i::text, 3, '0'), "
+                      "'u' || (i % 50), NULL, "
+                      "timestamptz '2024-01-01 00:00:00+00' + i * interval '1 minute', "
+                      "i * 100, i * 100, 'card', (ARRAY['DE','FR','US','GB','PL'])[i % 5 + 1], "
+                      "CASE WHEN i % 2 = 0 THEN 'City ' || i END, 'EUR', 'web', i % 7 = 0 "
+                      "FROM generate_series(0, 499) i")
+            .ok());
   }
 
   Schema LoadAsReader() {
@@ -118,8 +118,9 @@ TEST_F(ExplorerIntegrationTest, FiltersReturnTheRightRows) {
   };
   for (const Case& c : cases) {
     Result<Rows> rows = RunJson(
-        schema, R"({"table": "transactions", "columns": ["transaction_id"], "limit": 1000, "filters": )" +
-                    c.filters + "}");
+        schema,
+        R"({"table": "transactions", "columns": ["transaction_id"], "limit": 1000, "filters": )" +
+            c.filters + "}");
     ASSERT_TRUE(rows.ok()) << c.filters << ": " << rows.status().ToString();
     EXPECT_EQ(static_cast<int64_t>(rows->rows.size()), Count(c.where)) << c.filters;
     EXPECT_FALSE(rows->more);
@@ -219,12 +220,14 @@ TEST_F(ExplorerIntegrationTest, ExplorerThroughThePool) {
       R"({"table": "transactions", "columns": ["country"], "filters": [{"column": "user_id", "op": "=", "value": "u7"}]})");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(static_cast<int64_t>(rows->rows.size()), Count("user_id = 'u7'"));
-  EXPECT_EQ(explorer.Query(R"({"table": "api_keys"})").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(explorer.Query(R"({"table": "api_keys"})").status().code(),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(explorer.Query(R"({"table": "transactions", "limit": 51})").status().code(),
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(explorer.Query("not json").status().code(), ErrorCode::kInvalidArgument);
   // The CSV has a header and one line per row.
-  Result<Rows> all = explorer.Query(R"({"table": "transactions", "columns": ["transaction_id"], "limit": 50})");
+  Result<Rows> all =
+      explorer.Query(R"({"table": "transactions", "columns": ["transaction_id"], "limit": 50})");
   ASSERT_TRUE(all.ok());
   const std::string csv = RowsToCsv(*all);
   EXPECT_TRUE(csv.starts_with("transaction_id\r\n"));

@@ -121,8 +121,8 @@ Status VerifyKey(const KeyRecord& record, const ParsedApiKey& key) {
 
 Status ValidateKeyName(std::string_view name) {
   auto ok_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   };
   bool ok = !name.empty() && name.size() <= 64 && ok_char(name[0]) && name[0] != '.' &&
             name[0] != '_' && name[0] != '-';

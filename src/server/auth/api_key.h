@@ -48,10 +48,10 @@ Result<ParsedApiKey> ParseApiKey(std::string_view text);
 
 //! A freshly generated key: `text` is shown to its owner once and never stored.
 struct GeneratedApiKey {
-  std::string text;     //!< gm_<key_id>_<secret>
-  std::string key_id;   //!< 16 hex digits
-  std::string salt;     //!< kSaltBytes raw bytes
-  std::string hash;     //!< kHashBytes raw bytes: HashSecret(salt, secret)
+  std::string text;    //!< gm_<key_id>_<secret>
+  std::string key_id;  //!< 16 hex digits
+  std::string salt;    //!< kSaltBytes raw bytes
+  std::string hash;    //!< kHashBytes raw bytes: HashSecret(salt, secret)
 };
 
 //! Draws a key from OpenSSL's CSPRNG. Internal when RAND_bytes fails (no entropy).

@@ -35,7 +35,8 @@ Result<GeneratedApiKey> CreateApiKey(store::Connection& conn, std::string_view n
   if (!key.ok()) return key.status();
   try {
     pqxx::work tx(conn.pqxx(), "apikey_create");
-    pqxx::result taken = tx.exec_params("SELECT 1 FROM api_keys WHERE name = $1", std::string(name));
+    pqxx::result taken =
+        tx.exec_params("SELECT 1 FROM api_keys WHERE name = $1", std::string(name));
     if (!taken.empty()) {
       return InvalidArgument("an API key named '" + std::string(name) +
                              "' exists already (names are never reused, also after revoke)");
@@ -67,7 +68,8 @@ Result<std::vector<ApiKeyInfo>> ListApiKeys(store::Connection& conn) {
       info.key_id = row[0].as<std::string>();
       info.name = row[1].as<std::string>();
       Result<Scope> scope = ParseScope(row[2].as<std::string>());
-      if (!scope.ok()) return Internal("api_keys row '" + info.name + "': " + scope.status().message());
+      if (!scope.ok())
+        return Internal("api_keys row '" + info.name + "': " + scope.status().message());
       info.scope = *scope;
       info.created_at = row[3].as<int64_t>();
       info.revoked_at = OptionalMicros(row[4]);
@@ -84,9 +86,11 @@ Result<std::vector<ApiKeyInfo>> ListApiKeys(store::Connection& conn) {
 Result<bool> RevokeApiKey(store::Connection& conn, std::string_view name) {
   try {
     pqxx::work tx(conn.pqxx(), "apikey_revoke");
-    pqxx::result row = tx.exec_params(
-        "SELECT revoked_at IS NOT NULL FROM api_keys WHERE name = $1 FOR UPDATE", std::string(name));
-    if (row.empty()) return Status(ErrorCode::kNotFound, "no API key named '" + std::string(name) + "'");
+    pqxx::result row =
+        tx.exec_params("SELECT revoked_at IS NOT NULL FROM api_keys WHERE name = $1 FOR UPDATE",
+                       std::string(name));
+    if (row.empty())
+      return Status(ErrorCode::kNotFound, "no API key named '" + std::string(name) + "'");
     const bool already = row[0][0].as<bool>();
     if (!already) {
       tx.exec_params("UPDATE api_keys SET revoked_at = now() WHERE name = $1", std::string(name));
@@ -106,8 +110,8 @@ Result<std::optional<KeyRecord>> PgKeyRecordSource::Find(const std::string& key_
   if (!lease.ok()) return lease.status();
   try {
     pqxx::read_transaction tx((*lease)->pqxx(), "apikey_lookup");
-    pqxx::result rows = tx.exec_params(
-        "SELECT name, scope, salt, hash, revoked FROM api_key_lookup($1)", key_id);
+    pqxx::result rows =
+        tx.exec_params("SELECT name, scope, salt, hash, revoked FROM api_key_lookup($1)", key_id);
     tx.commit();
     if (rows.empty()) return std::optional<KeyRecord>();
     KeyRecord r;

@@ -22,8 +22,8 @@ bool Authenticator::IsPublic(std::string_view path) const {
   // A prefix entry must not open what a dot segment or an encoded dot would reach after
   // the router normalises the path ("/static/../api/v1/...").
   for (size_t i = 0; i + 1 < path.size(); ++i) {
-    if (path.substr(i, 2) == ".." || (path[i] == '%' && i + 2 < path.size() &&
-                                      path[i + 1] == '2' && (path[i + 2] | 0x20) == 'e')) {
+    if (path.substr(i, 2) == ".." || (path[i] == '%' && i + 2 < path.size() && path[i + 1] == '2' &&
+                                      (path[i + 2] | 0x20) == 'e')) {
       return false;
     }
   }
@@ -48,7 +48,8 @@ Result<std::optional<std::string>> Authenticator::PresentedKey(const HttpHeaders
     std::string_view text = Trim(*v);
     const size_t space = text.find(' ');
     if (space == std::string_view::npos || !EqualsIgnoreCase(text.substr(0, space), "Bearer")) {
-      return Unauthenticated("unsupported Authorization scheme: send 'Authorization: Bearer <key>'");
+      return Unauthenticated(
+          "unsupported Authorization scheme: send 'Authorization: Bearer <key>'");
     }
     from_bearer = std::string(Trim(text.substr(space + 1)));
   }

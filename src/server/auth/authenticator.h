@@ -39,8 +39,7 @@ class Authenticator {
   //!    verified anyway, so a bad key is refused everywhere and a good one is named);
   //!  - otherwise the key's principal: Unauthenticated (no key, malformed, unknown, wrong,
   //!    revoked), PermissionDenied (scope too small), Unavailable (store down).
-  Result<Principal> Admit(std::string_view path, const HttpHeaders& headers,
-                          Scope required) const;
+  Result<Principal> Admit(std::string_view path, const HttpHeaders& headers, Scope required) const;
 
   //! Ok when `principal` holds `required`, else PermissionDenied naming both scopes.
   static Status Authorize(const Principal& principal, Scope required);

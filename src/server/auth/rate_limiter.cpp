@@ -54,7 +54,8 @@ RateDecision RateLimiter::Take(const std::string& key) {
 void RateLimiter::DropFullBuckets(Micros now) {
   // A bucket that has refilled completely behaves exactly like a new one: forget it.
   for (auto it = buckets_.begin(); it != buckets_.end();) {
-    const double refilled = it->second.tokens + rate_ * static_cast<double>(now - it->second.updated) /
+    const double refilled = it->second.tokens + rate_ *
+                                                    static_cast<double>(now - it->second.updated) /
                                                     static_cast<double>(kMicrosPerSecond);
     it = refilled >= burst_ ? buckets_.erase(it) : std::next(it);
   }

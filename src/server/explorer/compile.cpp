@@ -47,8 +47,8 @@ Result<std::string> ScalarParam(const Column& column, const nlohmann::json& v,
       }
       if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
       if (v.is_number_float()) {
-        return Bad(field, "expected a whole number for " + kind + " column " +
-                              Shown(column.name) + " (got a fraction or a number out of range)");
+        return Bad(field, "expected a whole number for " + kind + " column " + Shown(column.name) +
+                              " (got a fraction or a number out of range)");
       }
       return wrong("a whole number");
     case ColumnKind::kNumeric:
@@ -117,8 +117,8 @@ Result<std::string> FilterSql(const Table& table, const Filter& f, size_t index,
       return ident + " IS NULL";
     }
     if (f.value.is_boolean()) return ident + " IS NOT NULL";
-    return Bad(value_at, "is_null takes true, false or no value, got " +
-                             std::string(f.value.type_name()));
+    return Bad(value_at,
+               "is_null takes true, false or no value, got " + std::string(f.value.type_name()));
   }
   if (column->kind == ColumnKind::kOther) {
     return Bad(at + ".op", "column " + Shown(column->name) + " (" + column->data_type +
@@ -154,8 +154,8 @@ Result<std::string> FilterSql(const Table& table, const Filter& f, size_t index,
     }
     case FilterOp::kIn: {
       if (!f.value.is_array() || f.value.empty() || f.value.size() > kMaxInValues) {
-        return Bad(value_at, "in takes an array of 1 to " + std::to_string(kMaxInValues) +
-                                 " values");
+        return Bad(value_at,
+                   "in takes an array of 1 to " + std::to_string(kMaxInValues) + " values");
       }
       std::string list;
       for (size_t i = 0; i < f.value.size(); ++i) {

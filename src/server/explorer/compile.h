@@ -11,8 +11,8 @@
 namespace gm::server::explorer {
 
 struct Limits {
-  int64_t max_rows = 10'000;     //!< explorer.max_rows: a larger `limit` is refused
-  int64_t default_rows = 100;    //!< `limit` when the query gives none (capped by max_rows)
+  int64_t max_rows = 10'000;   //!< explorer.max_rows: a larger `limit` is refused
+  int64_t default_rows = 100;  //!< `limit` when the query gives none (capped by max_rows)
 };
 
 //! A query ready to run: SQL text whose identifiers all come from the schema (double-quoted)

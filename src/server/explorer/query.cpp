@@ -5,8 +5,8 @@
 namespace gm::server::explorer {
 namespace {
 
-constexpr FilterOp kOps[] = {FilterOp::kEq, FilterOp::kNe,   FilterOp::kLt,   FilterOp::kLe,
-                             FilterOp::kGt, FilterOp::kGe,   FilterOp::kIn,   FilterOp::kLike,
+constexpr FilterOp kOps[] = {FilterOp::kEq,      FilterOp::kNe,    FilterOp::kLt, FilterOp::kLe,
+                             FilterOp::kGt,      FilterOp::kGe,    FilterOp::kIn, FilterOp::kLike,
                              FilterOp::kBetween, FilterOp::kIsNull};
 
 Status Bad(const std::string& field, const std::string& why) {
@@ -86,12 +86,12 @@ Result<Query> ParseQuery(std::string_view json_text) {
   try {
     // The callback sees the depth of every value while parsing: refuse deep nesting before
     // it is built.
-    doc = nlohmann::json::parse(
-        json_text.begin(), json_text.end(),
-        [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-          if (depth > static_cast<int>(kMaxNesting)) throw std::length_error("nesting");
-          return true;
-        });
+    doc = nlohmann::json::parse(json_text.begin(), json_text.end(),
+                                [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+                                  if (depth > static_cast<int>(kMaxNesting))
+                                    throw std::length_error("nesting");
+                                  return true;
+                                });
   } catch (const std::length_error&) {
     return InvalidArgument("query: JSON nested deeper than " + std::to_string(kMaxNesting) +
                            " levels");

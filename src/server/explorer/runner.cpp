@@ -64,7 +64,7 @@ nlohmann::ordered_json ColumnJson(const Column& c) {
 }  // namespace
 
 Result<Rows> RunQuery(store::Connection& conn, const CompiledQuery& query,
-                     const RunOptions& options) {
+                      const RunOptions& options) {
   try {
     // BEGIN READ ONLY: even a role that could write cannot here.
     pqxx::read_transaction tx(conn.pqxx(), "explorer_query");
@@ -176,7 +176,8 @@ Result<Rows> Explorer::Query(std::string_view json_body) {
   if (!compiled.ok()) return compiled.status();
   Result<store::ConnectionPool::Lease> lease = pool_.Acquire(config_.statement_timeout);
   if (!lease.ok()) return lease.status();
-  Result<Rows> rows = RunQuery(**lease, *compiled, RunOptions{config_.statement_timeout, config_.role});
+  Result<Rows> rows =
+      RunQuery(**lease, *compiled, RunOptions{config_.statement_timeout, config_.role});
   if (!rows.ok() && rows.status().code() != ErrorCode::kInvalidArgument &&
       rows.status().code() != ErrorCode::kTimeout) {
     lease->Discard();  // the session may be in an unknown state

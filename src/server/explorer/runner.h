@@ -41,7 +41,7 @@ struct RunOptions {
 //! store::ToStatus maps them: Timeout when the statement timeout fired, InvalidArgument for
 //! values PostgreSQL refuses (e.g. out of range), Unavailable for a lost connection.
 Result<Rows> RunQuery(store::Connection& conn, const CompiledQuery& query,
-                     const RunOptions& options);
+                      const RunOptions& options);
 
 //! {"columns":[{"name","type","kind"}...], "rows":[{column: value}...], "more": bool}, values
 //! typed by kind (numbers, booleans, strings, null).

@@ -72,7 +72,8 @@ const std::vector<std::string_view>& HiddenColumns() {
 Result<Schema> LoadSchema(store::Connection& conn, const std::string& role) {
   // The allow-list as a text[] literal (its names are plain identifiers).
   std::string names = "{";
-  for (std::string_view t : AllowedTables()) names += std::string(names.size() > 1 ? "," : "") + std::string(t);
+  for (std::string_view t : AllowedTables())
+    names += std::string(names.size() > 1 ? "," : "") + std::string(t);
   names += "}";
   try {
     pqxx::read_transaction tx(conn.pqxx(), "explorer_schema");
