@@ -59,8 +59,7 @@ int RunServe(const CliContext& ctx, const ServeFlags& flags) {
             << "API: " << http.url() << "/api/v1 · docs: " << http.url() << "/docs\n"
             << std::flush;
   const Micros started = SystemClock::Instance().Now();
-  while (!signalled.load() &&
-         (run_for == 0 || SystemClock::Instance().Now() - started < run_for)) {
+  while (!signalled.load() && (run_for == 0 || SystemClock::Instance().Now() - started < run_for)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   log->info("stopping: HTTP server (requests in flight finish), then the database");
@@ -79,10 +78,8 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
       "(embedded cluster unless --pg URL) as the read-only role. See docs/api.md.");
   auto flags = std::make_shared<ServeFlags>();
   flags->overrides.Add(*cmd, "--port", "server.port", "TCP port to listen on (8000)");
-  flags->overrides.Add(*cmd, "--address", "server.address",
-                       "Interface to listen on (127.0.0.1)");
-  flags->overrides.Add(*cmd, "--threads", "server.threads",
-                       "Worker threads (0 = one per core)");
+  flags->overrides.Add(*cmd, "--address", "server.address", "Interface to listen on (127.0.0.1)");
+  flags->overrides.Add(*cmd, "--threads", "server.threads", "Worker threads (0 = one per core)");
   flags->overrides
       .Add(*cmd, "--pg", "store.url",
            "URL of an existing PostgreSQL server (default: the embedded cluster; env "

@@ -67,8 +67,7 @@ class SecurityGate final : public RequestGate {
 }  // namespace
 
 std::unique_ptr<RequestGate> NewSecurityGate(const AuthConfig& auth, const CorsConfig& cors,
-                                             store::ConnectionPool& key_pool,
-                                             const Clock& clock) {
+                                             store::ConnectionPool& key_pool, const Clock& clock) {
   return std::make_unique<SecurityGate>(auth, cors, key_pool, clock);
 }
 

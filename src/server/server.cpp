@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "common/logging.h"
-#include "server/internal/api.h"
 #include "server/explorer/runner.h"
+#include "server/internal/api.h"
 #include "server/problem.h"
 #include "server/security_gate.h"
 #include "store/pool.h"
@@ -89,6 +89,8 @@ class HttpServer::Impl {
     AddAnomalyRoutes(router_, ctx_);
     AddIngestionRoutes(router_, ctx_);
     AddDeadLetterRoutes(router_, ctx_);
+    AddSessionRoutes(router_, ctx_);
+    AddInventoryRoutes(router_, ctx_);
     AddLiveRoutes(router_, ctx_);
     AddOperationsRoutes(router_, ctx_);
     AddWebRoutes(router_, ctx_);
@@ -219,8 +221,8 @@ class HttpServer::Impl {
     } else if (!query) {
       resp = Problem(400, "malformed query string (bad %-escape)");
     } else if (r.body.size() > static_cast<size_t>(config_.max_body_bytes)) {
-      resp = Problem(413, "request body larger than " + std::to_string(config_.max_body_bytes) +
-                              " bytes");
+      resp = Problem(
+          413, "request body larger than " + std::to_string(config_.max_body_bytes) + " bytes");
     } else {
       r.query = std::move(*query);
       const RouteMatch match = router_.Match(r.method, r.path);
@@ -234,8 +236,8 @@ class HttpServer::Impl {
         } else {
           std::string allow;
           for (const std::string& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
-          resp = Problem(405, r.method + " is not allowed on " + r.path + " (allowed: " + allow +
-                                  ")");
+          resp =
+              Problem(405, r.method + " is not allowed on " + r.path + " (allowed: " + allow + ")");
           resp.AddHeader("Allow", allow);
         }
       } else {
@@ -301,8 +303,8 @@ class HttpServer::Impl {
     metrics_->Record(route, resp.status, latency);
     if (config_.access_log) {
       log_->info("{} {} {}{}{} {} {}B {:.3f}ms", r.remote, r.method, r.path,
-                 r.query.empty() ? "" : "?", std::string(req->header().query()), resp.status,
-                 bytes, static_cast<double>(latency) / 1000.0);
+                 r.query.empty() ? "" : "?", std::string(req->header().query()), resp.status, bytes,
+                 static_cast<double>(latency) / 1000.0);
     }
   }
 

@@ -22,8 +22,7 @@ class HttpServer {
   //! `db_url` is the login URL of the database (store::Database::url()); the server opens
   //! its own pool of up to config.db_connections sessions that run as config.reader_role in
   //! read-only transactions. Nothing is opened before Start().
-  HttpServer(ServerConfig config, std::string db_url,
-             const Clock& clock = SystemClock::Instance());
+  HttpServer(ServerConfig config, std::string db_url, const Clock& clock = SystemClock::Instance());
   //! Stop()s.
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

@@ -65,12 +65,14 @@ class ApiTest : public ::testing::Test {
     const std::string events = dir + "/events.jsonl";
     const std::string bin = GM_BINARY;
     std::string cmd = "cd " + dir + " && " + bin +
-                      " generate --profile seed --rate max --set generator.max_event_rate=50 --count 30000 --start "
-                      "2026-01-01T00:00:00Z --anomaly-rate 0.05 --to file:" + events +
+                      " generate --profile seed --rate max --set generator.max_event_rate=50 "
+                      "--count 30000 --start "
+                      "2026-01-01T00:00:00Z --anomaly-rate 0.05 --to file:" +
+                      events +
                       " -q && printf '%s\\n' 'not json' '{\"event_type\":\"transactions\"}' "
-                      "'{\"event_type\":\"cart_events\",\"action\":1}' >> " + events + " && " +
-                      bin + " stream --from file:" + events + " --until-eof --pg '" +
-                      cluster_->server().Url() + "' > stream.out 2>&1";
+                      "'{\"event_type\":\"cart_events\",\"action\":1}' >> " +
+                      events + " && " + bin + " stream --from file:" + events +
+                      " --until-eof --pg '" + cluster_->server().Url() + "' > stream.out 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << "pipeline failed; see " << dir << "/stream.out";
   }
 
@@ -129,7 +131,8 @@ int ApiTest::port_ = 0;
 
 std::string Cents(int64_t c) {
   char buf[64];
-  snprintf(buf, sizeof buf, "%s%lld.%02lld", c < 0 ? "-" : "", static_cast<long long>(std::llabs(c) / 100),
+  snprintf(buf, sizeof buf, "%s%lld.%02lld", c < 0 ? "-" : "",
+           static_cast<long long>(std::llabs(c) / 100),
            static_cast<long long>(std::llabs(c) % 100));
   return buf;
 }
@@ -158,10 +161,14 @@ TEST_F(ApiTest, SalesSummaryEqualsSql) {
   // A range and a country narrow it exactly as SQL does.
   const std::string country =
       SqlText("SELECT country FROM transactions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
-  const std::string where = " AND t.event_time >= '2026-01-01T00:01:00Z' AND t.event_time < "
-                            "'2026-01-01T00:03:00Z' AND t.country = '" + country + "'";
-  json part = GetJson("/api/v1/sales/summary?from=2026-01-01T00:01:00Z&to=2026-01-01T00:03:00Z"
-                      "&country=" + country);
+  const std::string where =
+      " AND t.event_time >= '2026-01-01T00:01:00Z' AND t.event_time < "
+      "'2026-01-01T00:03:00Z' AND t.country = '" +
+      country + "'";
+  json part = GetJson(
+      "/api/v1/sales/summary?from=2026-01-01T00:01:00Z&to=2026-01-01T00:03:00Z"
+      "&country=" +
+      country);
   EXPECT_EQ(part["revenue"],
             Cents(SqlInt(std::string("SELECT coalesce(sum(i.quantity * i.price_cents),0)") +
                          kArchive + where)));
@@ -215,8 +222,8 @@ TEST_F(ApiTest, BreakdownsAddUpAndFiltersNarrow) {
       SqlText("SELECT category FROM transaction_items GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
   std::vector<json> narrowed = AllPages("/api/v1/sales/by-country?category=" + category, 1000);
   for (const json& c : narrowed) {
-    const std::string where =
-        " AND i.category = '" + category + "' AND t.country = '" + c["country"].get<std::string>() + "'";
+    const std::string where = " AND i.category = '" + category + "' AND t.country = '" +
+                              c["country"].get<std::string>() + "'";
     EXPECT_EQ(c["revenue"], Cents(SqlInt(std::string("SELECT sum(i.quantity * i.price_cents)") +
                                          kArchive + where)));
   }
@@ -240,8 +247,9 @@ TEST_F(ApiTest, AnomaliesPaginateFilterAndMatchCsv) {
   for (const json& a : high) EXPECT_GE(a["anomaly_score"].get<double>(), 0.8 - 1e-6);
 
   std::vector<json> typed = AllPages("/api/v1/anomalies?type=high_value", 50);
-  EXPECT_EQ(static_cast<int64_t>(typed.size()),
-            SqlInt("SELECT count(*) FROM transaction_anomalies WHERE 'high_value' = ANY(anomaly_types)"));
+  EXPECT_EQ(
+      static_cast<int64_t>(typed.size()),
+      SqlInt("SELECT count(*) FROM transaction_anomalies WHERE 'high_value' = ANY(anomaly_types)"));
   for (const json& a : typed) {
     const auto& types = a["anomaly_types"];
     EXPECT_NE(std::find(types.begin(), types.end(), "high_value"), types.end());
@@ -271,18 +279,18 @@ TEST_F(ApiTest, AnomaliesPaginateFilterAndMatchCsv) {
   for (size_t i = 0; i < all.size(); ++i) {
     const json& a = all[i];
     std::string types;
-    for (const auto& t : a["anomaly_types"]) types += (types.empty() ? "" : ";") + t.get<std::string>();
+    for (const auto& t : a["anomaly_types"])
+      types += (types.empty() ? "" : ";") + t.get<std::string>();
     std::string description = a["description"];
     if (description.find_first_of(",\"") != std::string::npos) {
       std::string q = "\"";
       for (char c : description) q += c == '"' ? std::string("\"\"") : std::string(1, c);
       description = q + "\"";
     }
-    const std::string expected = a["transaction_id"].get<std::string>() + "," +
-                                 a["user_id"].get<std::string>() + "," +
-                                 a["event_time"].get<std::string>() + "," +
-                                 a["total_amount"].get<std::string>() + "," +
-                                 a["country"].get<std::string>() + ",";
+    const std::string expected =
+        a["transaction_id"].get<std::string>() + "," + a["user_id"].get<std::string>() + "," +
+        a["event_time"].get<std::string>() + "," + a["total_amount"].get<std::string>() + "," +
+        a["country"].get<std::string>() + ",";
     EXPECT_EQ(lines[i + 1].substr(0, expected.size()), expected) << i;
     EXPECT_NE(lines[i + 1].find("," + types + "," + description + ","), std::string::npos)
         << lines[i + 1];
@@ -306,6 +314,50 @@ TEST_F(ApiTest, IngestionAndDeadLetters) {
   EXPECT_EQ(csv.body.substr(0, csv.body.find("\r\n")),
             "source_topic,source_partition,source_offset,received_at,reason,raw_size,raw_base64");
   EXPECT_EQ(GetJson("/api/v1/dead-letters?topic=nothing-here")["items"].size(), 0u);
+}
+
+TEST_F(ApiTest, SessionsCartsAndInventory) {
+  json summary = GetJson("/api/v1/sessions/summary");
+  const int64_t sessions = SqlInt("SELECT count(*) FROM session_metrics");
+  ASSERT_GT(sessions, 0);
+  EXPECT_EQ(summary["sessions"], sessions);
+  EXPECT_EQ(summary["converted"], SqlInt("SELECT count(*) FROM session_metrics WHERE converted"));
+  EXPECT_EQ(summary["abandoned"], SqlInt("SELECT count(*) FROM session_metrics WHERE abandoned"));
+  EXPECT_NEAR(summary["conversion_rate"].get<double>(),
+              static_cast<double>(summary["converted"].get<int64_t>()) / sessions, 1e-6);
+
+  std::vector<json> all = AllPages("/api/v1/sessions", 997);
+  EXPECT_EQ(static_cast<int64_t>(all.size()), sessions);
+  EXPECT_EQ(json(all), GetJson("/api/v1/sessions?limit=100000")["items"]);
+  std::vector<json> converted = AllPages("/api/v1/sessions?converted=true", 500);
+  EXPECT_EQ(static_cast<int64_t>(converted.size()), summary["converted"].get<int64_t>());
+  for (const json& x : converted) EXPECT_TRUE(x["converted"].get<bool>());
+
+  std::vector<json> carts = AllPages("/api/v1/carts/abandoned", 7);
+  EXPECT_EQ(static_cast<int64_t>(carts.size()), SqlInt("SELECT count(*) FROM cart_abandonment"));
+  std::vector<json> recovered = AllPages("/api/v1/carts/abandoned?recovered=true", 7);
+  EXPECT_EQ(static_cast<int64_t>(recovered.size()),
+            SqlInt("SELECT count(*) FROM cart_abandonment WHERE recovered"));
+
+  std::vector<json> stock = AllPages("/api/v1/inventory", 333);
+  EXPECT_EQ(static_cast<int64_t>(stock.size()), SqlInt("SELECT count(*) FROM inventory_status"));
+  std::vector<json> low = AllPages("/api/v1/inventory?low_stock=true", 50);
+  EXPECT_EQ(static_cast<int64_t>(low.size()),
+            SqlInt("SELECT count(DISTINCT product_id) FROM low_stock_alerts WHERE status <> "
+                   "'resolved'"));
+  ASSERT_FALSE(stock.empty());
+  EXPECT_EQ(GetJson("/api/v1/inventory/" + stock[0]["product_id"].get<std::string>()), stock[0]);
+  HttpResponse missing = Get("/api/v1/inventory/no-such-product");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("content-type"), "application/problem+json");
+
+  std::vector<json> alerts = AllPages("/api/v1/alerts/low-stock", 11);
+  EXPECT_EQ(static_cast<int64_t>(alerts.size()), SqlInt("SELECT count(*) FROM low_stock_alerts"));
+  std::vector<json> critical = AllPages("/api/v1/alerts/low-stock?severity=critical", 11);
+  EXPECT_EQ(static_cast<int64_t>(critical.size()),
+            SqlInt("SELECT count(*) FROM low_stock_alerts WHERE severity = 'critical'"));
+  EXPECT_EQ(Get("/api/v1/alerts/low-stock?status=closed").status, 400);
+  EXPECT_EQ(Get("/api/v1/sessions?converted=yes").status, 400);
 }
 
 TEST_F(ApiTest, ErrorsAreProblemJson) {
@@ -350,7 +402,8 @@ TEST_F(ApiTest, ErrorsAreProblemJson) {
 }
 
 TEST_F(ApiTest, MalformedRequestsCloseTheConnectionAndTheServerGoesOn) {
-  for (const std::string& bad : std::vector<std::string>{"GARBAGE\r\n\r\n", "GET /health HTTP/9.Z\r\n\r\n",
+  for (const std::string& bad :
+       std::vector<std::string>{"GARBAGE\r\n\r\n", "GET /health HTTP/9.Z\r\n\r\n",
                                 "GET /health HTTP/1.1\r\nNo-Colon-Here\r\n\r\n",
                                 "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n"}) {
     HttpConnection c(port_);
@@ -566,8 +619,8 @@ TEST_F(ApiTest, SecurityGateAndExplorer) {
   ASSERT_TRUE(secured.Start().ok());
   const std::string read_key = "X-API-Key: " + reader->text + "\r\n";
   const std::string admin_key = "Authorization: Bearer " + admin->text + "\r\n";
-  auto call = [&](const std::string& method, const std::string& target,
-                  const std::string& headers, const std::string& body = "") {
+  auto call = [&](const std::string& method, const std::string& target, const std::string& headers,
+                  const std::string& body = "") {
     HttpConnection c(config.port);
     std::optional<HttpResponse> r = c.Request(method, target, headers, body);
     EXPECT_TRUE(r) << target;
@@ -608,8 +661,8 @@ TEST_F(ApiTest, SecurityGateAndExplorer) {
                           "Access-Control-Request-Headers: X-API-Key\r\n");
   EXPECT_EQ(pre.status, 204);
   EXPECT_EQ(pre.Header("access-control-allow-origin"), "http://dashboards.example");
-  HttpResponse cross = call("GET", "/api/v1/sales/summary",
-                            read_key + "Origin: http://dashboards.example\r\n");
+  HttpResponse cross =
+      call("GET", "/api/v1/sales/summary", read_key + "Origin: http://dashboards.example\r\n");
   EXPECT_EQ(cross.Header("access-control-allow-origin"), "http://dashboards.example");
   secured.Stop();
 }

@@ -130,9 +130,8 @@ class HttpConnection {
         if (size == 0) break;
       }
     } else {
-      const size_t length = std::stoul(r.Header("content-length").empty()
-                                           ? "0"
-                                           : r.Header("content-length"));
+      const size_t length =
+          std::stoul(r.Header("content-length").empty() ? "0" : r.Header("content-length"));
       while (buf_.size() < length) {
         if (!Fill(timeout_ms)) return std::nullopt;
       }

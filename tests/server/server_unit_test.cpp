@@ -110,9 +110,9 @@ TEST(ListParams, LimitCursorFormat) {
 
 TEST(RenderList, PagesCarryTheLastKeyAsCursor) {
   ServerConfig config;
-  const std::vector<Column> columns = {{"id", Kind::kText}, {"t", Kind::kTime},
+  const std::vector<Column> columns = {{"id", Kind::kText},      {"t", Kind::kTime},
                                        {"amount", Kind::kMoney}, {"types", Kind::kList},
-                                       {"ok", Kind::kBool}, {"n", Kind::kInt}};
+                                       {"ok", Kind::kBool},      {"n", Kind::kInt}};
   Rows rows;
   for (int i = 0; i < 3; ++i) {
     rows.values.push_back({std::string("id,") + std::to_string(i), std::to_string(i * 1'000'000),
@@ -150,8 +150,9 @@ TEST(Keyset, ConditionBindsEveryPart) {
   EXPECT_EQ(KeysetCondition({{"t", Kind::kTime}}, true, {}, params), "");
   std::string sql =
       KeysetCondition({{"t", Kind::kTime}, {"id", Kind::kText}}, true, {"5", "x'"}, params);
-  EXPECT_EQ(sql, " AND (t, id) < ((timestamptz 'epoch' + $1::bigint * interval '1 microsecond'), "
-                 "$2::text)");
+  EXPECT_EQ(sql,
+            " AND (t, id) < ((timestamptz 'epoch' + $1::bigint * interval '1 microsecond'), "
+            "$2::text)");
   EXPECT_EQ(params.values(), (std::vector<std::string>{"5", "x'"}));
 }
 

@@ -11,11 +11,9 @@ constexpr std::string_view kTypes[] = {"high_value",   "unusual_quantity", "velo
                                        "geo_mismatch", "amount_mismatch",  "statistical"};
 
 const std::vector<Column> kColumns = {
-    {"transaction_id", Kind::kText}, {"user_id", Kind::kText},
-    {"event_time", Kind::kTime},     {"total_amount", Kind::kMoney},
-    {"country", Kind::kText},        {"anomaly_score", Kind::kReal},
-    {"anomaly_types", Kind::kList},  {"description", Kind::kText},
-    {"detected_at", Kind::kTime}};
+    {"transaction_id", Kind::kText}, {"user_id", Kind::kText},     {"event_time", Kind::kTime},
+    {"total_amount", Kind::kMoney},  {"country", Kind::kText},     {"anomaly_score", Kind::kReal},
+    {"anomaly_types", Kind::kList},  {"description", Kind::kText}, {"detected_at", Kind::kTime}};
 
 Result<Response> List(ApiContext& ctx, const Request& req) {
   if (Status s = CheckParams(req, {"from", "to", "min_score", "type", "user"}, true); !s.ok()) {
@@ -30,10 +28,12 @@ Result<Response> List(ApiContext& ctx, const Request& req) {
   AppendTimeRange(*range, "event_time", params, where);
   if (const std::string* min_score = req.Param("min_score")) {
     double score = -1;
-    auto [ptr, ec] = std::from_chars(min_score->data(), min_score->data() + min_score->size(), score);
+    auto [ptr, ec] =
+        std::from_chars(min_score->data(), min_score->data() + min_score->size(), score);
     if (ec != std::errc() || ptr != min_score->data() + min_score->size() || score < 0 ||
         score > 1) {
-      return InvalidArgument("invalid min_score '" + *min_score + "': expected a number from 0 to 1");
+      return InvalidArgument("invalid min_score '" + *min_score +
+                             "': expected a number from 0 to 1");
     }
     where += " AND anomaly_score >= " + params.Add(*min_score) + "::real";
   }

@@ -7,9 +7,8 @@ namespace gm::server {
 namespace {
 
 const std::vector<Column> kColumns = {
-    {"source_topic", Kind::kText}, {"source_partition", Kind::kInt},
-    {"source_offset", Kind::kInt}, {"received_at", Kind::kTime},
-    {"reason", Kind::kText},       {"raw_size", Kind::kInt},
+    {"source_topic", Kind::kText}, {"source_partition", Kind::kInt}, {"source_offset", Kind::kInt},
+    {"received_at", Kind::kTime},  {"reason", Kind::kText},          {"raw_size", Kind::kInt},
     {"raw_base64", Kind::kText}};
 
 Result<Response> List(ApiContext& ctx, const Request& req) {
@@ -29,14 +28,14 @@ Result<Response> List(ApiContext& ctx, const Request& req) {
                             {"source_partition", Kind::kInt},
                             {"source_offset", Kind::kInt}},
                            /*descending=*/true, list->after, params);
-  const std::string sql =
-      "SELECT source_topic, source_partition, source_offset, " + MicrosOf("received_at") +
-      ", reason, raw_size, translate(encode(raw, 'base64'), E'\\n', '') "
-      "FROM dead_letter_events WHERE true" +
-      where +
-      " ORDER BY received_at DESC, source_topic DESC, source_partition DESC, "
-      "source_offset DESC LIMIT " +
-      std::to_string(list->limit + 1);
+  const std::string sql = "SELECT source_topic, source_partition, source_offset, " +
+                          MicrosOf("received_at") +
+                          ", reason, raw_size, translate(encode(raw, 'base64'), E'\\n', '') "
+                          "FROM dead_letter_events WHERE true" +
+                          where +
+                          " ORDER BY received_at DESC, source_topic DESC, source_partition DESC, "
+                          "source_offset DESC LIMIT " +
+                          std::to_string(list->limit + 1);
   Result<Rows> rows = ctx.reader.Query(sql, params.values());
   if (!rows.ok()) return rows.status();
   return RenderList(*list, kColumns, std::move(*rows), {3, 0, 1, 2});

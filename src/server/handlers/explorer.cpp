@@ -21,8 +21,7 @@ void AddExplorerRoutes(Router& router, ApiContext& ctx) {
   router.Add({"GET", "/api/v1/explorer/tables", [&ctx](const Request& req) {
                 return Answer([&]() -> Result<Response> {
                   if (Status s = CheckParams(req, {}, false); !s.ok()) return s;
-                  Result<std::shared_ptr<const explorer::Schema>> schema =
-                      ctx.explorer->Tables();
+                  Result<std::shared_ptr<const explorer::Schema>> schema = ctx.explorer->Tables();
                   if (!schema.ok()) return schema.status();
                   return Json(explorer::SchemaToJson(**schema).dump());
                 });
@@ -31,7 +30,8 @@ void AddExplorerRoutes(Router& router, ApiContext& ctx) {
               [&ctx](const Request& req) {
                 return Answer([&]() -> Result<Response> {
                   if (Status s = CheckParams(req, {"format"}, false); !s.ok()) return s;
-                  if (const std::string* f = req.Param("format"); f && *f != "csv" && *f != "json") {
+                  if (const std::string* f = req.Param("format");
+                      f && *f != "csv" && *f != "json") {
                     return InvalidArgument("invalid format '" + *f + "': expected json or csv");
                   }
                   const std::string_view type = req.Header("content-type");

@@ -7,9 +7,9 @@ namespace gm::server {
 namespace {
 
 const std::vector<Column> kColumns = {
-    {"topic", Kind::kText},   {"interval_start", Kind::kTime}, {"received", Kind::kInt},
-    {"valid", Kind::kInt},    {"invalid", Kind::kInt},         {"late", Kind::kInt},
-    {"duplicate", Kind::kInt}, {"consumer_lag", Kind::kInt},   {"updated_at", Kind::kTime}};
+    {"topic", Kind::kText},    {"interval_start", Kind::kTime}, {"received", Kind::kInt},
+    {"valid", Kind::kInt},     {"invalid", Kind::kInt},         {"late", Kind::kInt},
+    {"duplicate", Kind::kInt}, {"consumer_lag", Kind::kInt},    {"updated_at", Kind::kTime}};
 
 Result<Response> List(ApiContext& ctx, const Request& req) {
   if (Status s = CheckParams(req, {"from", "to", "topic"}, true); !s.ok()) return s;

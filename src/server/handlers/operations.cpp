@@ -22,15 +22,14 @@ Response Health(ApiContext& ctx) {
   const auto started = std::chrono::steady_clock::now();
   Result<Rows> rows = ctx.reader.Query(kPipelineSql);
   const double db_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-          .count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   std::string failed;
   std::string b = "{\"components\":{\"database\":";
   if (!rows.ok()) {
     failed = "database";
     b += "{\"status\":\"fail\",\"detail\":";
-    AppendJsonString(b, rows.status().code() == ErrorCode::kTimeout ? "query timed out"
-                                                                    : "unreachable");
+    AppendJsonString(
+        b, rows.status().code() == ErrorCode::kTimeout ? "query timed out" : "unreachable");
     b += "},\"pipeline\":{\"status\":\"unknown\"}";
   } else {
     b += fmt::format("{{\"status\":\"ok\",\"latency_ms\":{:.2f}}}", db_ms);
@@ -70,12 +69,12 @@ constexpr char kCountersSql[] =
 Response Metrics(ApiContext& ctx) {
   std::string out = ctx.metrics->Render();
   Result<Rows> rows = ctx.reader.Query(kCountersSql);
-  out += "# HELP globalmart_pipeline_up Whether the API could read the pipeline counters.\n"
-         "# TYPE globalmart_pipeline_up gauge\n";
+  out +=
+      "# HELP globalmart_pipeline_up Whether the API could read the pipeline counters.\n"
+      "# TYPE globalmart_pipeline_up gauge\n";
   out += fmt::format("globalmart_pipeline_up {}\n", rows.ok() ? 1 : 0);
   if (rows.ok()) {
-    static constexpr const char* kNames[] = {"received", "valid", "invalid", "late",
-                                             "duplicate"};
+    static constexpr const char* kNames[] = {"received", "valid", "invalid", "late", "duplicate"};
     for (size_t m = 0; m < 5; ++m) {
       out += fmt::format(
           "# HELP globalmart_pipeline_{0}_total Messages {0}, by topic (kafka_metrics).\n"

@@ -13,12 +13,15 @@ std::string_view ContentTypeOf(std::string_view path) {
   struct Type {
     std::string_view ext, type;
   };
-  static constexpr Type kTypes[] = {
-      {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},    {".json", "application/json"},
-      {".png", "image/png"},                  {".svg", "image/svg+xml"},
-      {".ico", "image/x-icon"},               {".map", "application/json"},
-      {".txt", "text/plain; charset=utf-8"}};
+  static constexpr Type kTypes[] = {{".html", "text/html; charset=utf-8"},
+                                    {".js", "text/javascript; charset=utf-8"},
+                                    {".css", "text/css; charset=utf-8"},
+                                    {".json", "application/json"},
+                                    {".png", "image/png"},
+                                    {".svg", "image/svg+xml"},
+                                    {".ico", "image/x-icon"},
+                                    {".map", "application/json"},
+                                    {".txt", "text/plain; charset=utf-8"}};
   for (const Type& t : kTypes) {
     if (path.ends_with(t.ext)) return t.type;
   }
@@ -59,9 +62,8 @@ void AddWebRoutes(Router& router, ApiContext& ctx) {
   const std::string static_dir = ctx.config.web_dir + "/static";
   const std::string swagger_dir = ctx.config.web_dir + "/node_modules/swagger-ui-dist";
   router.Add({"GET", "/", [static_dir](const Request&) { return File(static_dir, "index.html"); }});
-  router.Add({"GET", "/docs", [static_dir](const Request&) {
-                return File(static_dir, "docs.html");
-              }});
+  router.Add(
+      {"GET", "/docs", [static_dir](const Request&) { return File(static_dir, "docs.html"); }});
   router.Add({"GET", "/docs/*", [swagger_dir](const Request& req) {
                 return File(swagger_dir, std::string_view(req.path).substr(6));
               }});

@@ -41,6 +41,8 @@ void AddSalesRoutes(Router& router, ApiContext& ctx);
 void AddAnomalyRoutes(Router& router, ApiContext& ctx);
 void AddIngestionRoutes(Router& router, ApiContext& ctx);
 void AddDeadLetterRoutes(Router& router, ApiContext& ctx);
+void AddSessionRoutes(Router& router, ApiContext& ctx);
+void AddInventoryRoutes(Router& router, ApiContext& ctx);
 void AddLiveRoutes(Router& router, ApiContext& ctx);
 //! /api/v1/explorer/tables and /api/v1/explorer/query (admin scope). REQUIRES: ctx.explorer.
 void AddExplorerRoutes(Router& router, ApiContext& ctx);

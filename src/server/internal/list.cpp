@@ -51,17 +51,16 @@ constexpr size_t kCsvChunkBytes = 64 * 1024;
 Status CheckParams(const Request& req, const std::vector<std::string_view>& allowed, bool list) {
   static constexpr std::string_view kListParams[] = {"limit", "cursor", "format"};
   for (const auto& [name, value] : req.query) {
-    const bool known =
-        std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
-        (list && std::find(std::begin(kListParams), std::end(kListParams), name) !=
-                     std::end(kListParams));
+    const bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
+                       (list && std::find(std::begin(kListParams), std::end(kListParams), name) !=
+                                    std::end(kListParams));
     if (!known) {
       std::string names;
       for (std::string_view a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
       if (list) names += std::string(names.empty() ? "" : ", ") + "limit, cursor, format";
-      return InvalidArgument("unknown query parameter '" + name + "'" +
-                             (names.empty() ? " (this route takes none)"
-                                            : " (expected: " + names + ")"));
+      return InvalidArgument(
+          "unknown query parameter '" + name + "'" +
+          (names.empty() ? " (this route takes none)" : " (expected: " + names + ")"));
     }
   }
   return Status::Ok();

@@ -34,7 +34,9 @@ LiveFeed::LiveFeed(const Reader& reader, const Clock& clock, Micros interval)
 
 LiveFeed::~LiveFeed() { Stop(); }
 
-void LiveFeed::Start() { thread_ = std::thread([this] { Run(); }); }
+void LiveFeed::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void LiveFeed::Stop() {
   std::vector<std::unique_ptr<EventSink>> sinks;

@@ -43,10 +43,9 @@ std::string RequestMetrics::Render() const {
     for (size_t c = 0; c < kCodes.size(); ++c) {
       const int64_t n = slots_[r].by_code[c].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      out += fmt::format("globalmart_http_requests_total{{route=\"{}\",code=\"{}\"}} {}\n",
-                         labels_[r], kCodes[c] == 0 ? std::string("other")
-                                                     : std::to_string(kCodes[c]),
-                         n);
+      out +=
+          fmt::format("globalmart_http_requests_total{{route=\"{}\",code=\"{}\"}} {}\n", labels_[r],
+                      kCodes[c] == 0 ? std::string("other") : std::to_string(kCodes[c]), n);
     }
   }
   out +=
@@ -67,10 +66,9 @@ std::string RequestMetrics::Render() const {
     out += fmt::format(
         "globalmart_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
         labels_[r], count);
-    out += fmt::format("globalmart_http_request_duration_seconds_sum{{route=\"{}\"}} {:.6f}\n",
-                       labels_[r],
-                       static_cast<double>(s.sum_micros.load(std::memory_order_relaxed)) /
-                           kMicrosPerSecond);
+    out += fmt::format(
+        "globalmart_http_request_duration_seconds_sum{{route=\"{}\"}} {:.6f}\n", labels_[r],
+        static_cast<double>(s.sum_micros.load(std::memory_order_relaxed)) / kMicrosPerSecond);
     out += fmt::format("globalmart_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
                        labels_[r], count);
   }

@@ -33,11 +33,10 @@ class RequestMetrics {
   std::atomic<int64_t>& in_flight() { return in_flight_; }
 
  private:
-  static constexpr std::array<int, 17> kCodes = {200, 204, 304, 400, 401, 403, 404, 405,
-                                                 406, 409, 413, 415, 429, 500, 503, 504, 0};
-  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                      0.025,  0.05,  0.1,    0.25,  0.5,
-                                                      1,      2.5,   5,      10};
+  static constexpr std::array<int, 17> kCodes = {200, 204, 304, 400, 401, 403, 404, 405, 406,
+                                                 409, 413, 415, 429, 500, 503, 504, 0};
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   struct Slot {
     std::array<std::atomic<int64_t>, kCodes.size()> by_code{};
     std::array<std::atomic<int64_t>, kBuckets.size()> buckets{};  // non-cumulative
