@@ -134,8 +134,10 @@ void RegisterStreamCommand(CLI::App& app, CliContext& ctx) {
       "stream",
       "Run the stream processors: decode and validate events (bad ones become "
       "dead_letter_events rows), drop duplicates, compute sales_metrics windows, score "
-      "transaction_anomalies and archive transactions into PostgreSQL, committing outputs "
-      "with source offsets so a restart resumes exactly where the last checkpoint ended.");
+      "transaction_anomalies, track sessions, carts and inventory (session_metrics, "
+      "cart_abandonment, inventory_status, low_stock_alerts; inventory not yet with --from "
+      "kafka) and archive transactions into PostgreSQL, committing outputs with source "
+      "offsets so a restart resumes exactly where the last checkpoint ended.");
   auto flags = std::make_shared<StreamFlags>();
   cmd->add_option("--from", flags->from,
                   "Event source: file:PATH (a JSONL file, as `generate --to file:PATH` writes "

@@ -173,10 +173,11 @@ void RegisterUpCommand(CLI::App& app, CliContext& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "up",
       "Run the whole platform in one process: the synthetic shop feeds the in-process bus, "
-      "the stream engine computes sales_metrics, transaction_anomalies and the archive into "
-      "PostgreSQL (the embedded cluster under ./var/pg unless --pg URL), the HTTP API serves "
-      "them on server.port (8000), and progress is printed every up.report_interval. Stop with Ctrl-C (the last checkpoint is committed "
-      "first).");
+      "the stream engine computes sales_metrics, transaction_anomalies, session_metrics, "
+      "cart_abandonment, inventory_status, low_stock_alerts and the archive into PostgreSQL "
+      "(the embedded cluster under ./var/pg unless --pg URL), the HTTP API serves them on "
+      "server.port (8000), and progress is printed every up.report_interval. Stop with Ctrl-C "
+      "(the last checkpoint is committed first).");
   auto flags = std::make_shared<UpFlags>();
   flags->overrides.Add(*cmd, "--profile", "generator.profile", "Behaviour profile: realistic|seed");
   flags->overrides.Add(*cmd, "--rate", "generator.rate", "Generated events per second, or max");
