@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 
 #include "events/codec.h"
+#include "events/internal/flat_json.h"
 #include "events/internal/json_reader.h"
 #include "events/internal/json_text.h"
 
@@ -38,11 +40,15 @@ constexpr std::array<std::string_view, 4> kLineItemFields = {"product_id", "cate
                                                              "price"};
 enum LineItemField { kItemProductId, kItemCategory, kItemQuantity, kItemPrice };
 
-Status DecodeLineItem(od::object& obj, const FieldPath& at, LineItem& item) {
+// The decoders below are templates over the object type: od::object (the simdjson path)
+// or internal::FlatObject (the fast path), with the same field rules for both.
+
+template <typename Object>
+Status DecodeLineItem(Object& obj, const FieldPath& at, LineItem& item) {
   item.category.clear();
   uint32_t present = 0;
-  Status s = ForEachField(
-      obj, kLineItemFields, at, &present, [&](int id, od::value& v, bool* given) -> Status {
+  Status s =
+      ForEachField(obj, kLineItemFields, at, &present, [&](int id, auto& v, bool* given) -> Status {
         const FieldPath path{kLineItemFields[id], at.array, at.index};
         int64_t quantity = 0;
         switch (id) {
@@ -94,6 +100,33 @@ Status DecodeLineItems(od::value& v, std::vector<LineItem>& items, bool* given) 
   return Status::Ok();
 }
 
+// DecodeLineItems on the fast path: an array of flat objects (anything else gives up).
+Status DecodeLineItems(internal::FlatValue& v, std::vector<LineItem>& items, bool* given) {
+  using Kind = internal::Scalar::Kind;
+  if (v.scalar.kind == Kind::kNull) return Status::Ok();  // absent
+  if (v.scalar.kind != Kind::kArray) return internal::GiveUp();
+  internal::FlatReader& r = *v.reader;
+  if (!r.Open('[')) return internal::GiveUp();
+  size_t count = 0;
+  for (bool first = true;; first = false) {
+    bool more = false;
+    if (!r.Next(']', first, &more)) return internal::GiveUp();
+    if (!more) break;
+    internal::Scalar element;
+    if (!r.Value(&element) || element.kind != Kind::kObject) return internal::GiveUp();
+    if (count == items.size()) items.emplace_back();
+    internal::FlatObject obj{&r};
+    const FieldPath at{"", "products", static_cast<int>(count)};
+    if (Status s = DecodeLineItem(obj, at, items[count]); !s.ok()) return s;
+    ++count;
+  }
+  if (count == 0) return internal::GiveUp();
+  items.resize(count);
+  v.consumed = true;
+  *given = true;
+  return Status::Ok();
+}
+
 constexpr std::array<std::string_view, 13> kTransactionFields = {
     "event_type",   "transaction_id", "user_id", "session_id", "timestamp", "products",
     "total_amount", "payment_method", "country", "city",       "currency",  "device"};
@@ -112,14 +145,15 @@ enum TransactionField {
   kTxnDevice,
 };
 
-Status DecodeTransaction(od::object& obj, Transaction& t) {
+template <typename Object>
+Status DecodeTransaction(Object& obj, Transaction& t) {
   t.session_id.clear();
   t.city.clear();
   t.currency.clear();
   t.device.clear();
   uint32_t present = 0;
   Status s = ForEachField(
-      obj, kTransactionFields, {}, &present, [&](int id, od::value& v, bool* given) -> Status {
+      obj, kTransactionFields, {}, &present, [&](int id, auto& v, bool* given) -> Status {
         const FieldPath path{kTransactionFields[id]};
         switch (id) {
           case kTxnId:
@@ -175,39 +209,40 @@ enum ViewField {
   kViewDevice,
 };
 
-Status DecodeProductView(od::object& obj, ProductView& pv) {
+template <typename Object>
+Status DecodeProductView(Object& obj, ProductView& pv) {
   pv.country.clear();
   pv.device.clear();
   uint32_t present = 0;
-  Status s = ForEachField(obj, kViewFields, {}, &present,
-                          [&](int id, od::value& v, bool* given) -> Status {
-                            const FieldPath path{kViewFields[id]};
-                            int64_t duration = 0;
-                            switch (id) {
-                              case kViewId:
-                                return ReadString(v, path, true, kMaxIdBytes, pv.event_id, given);
-                              case kViewUserId:
-                                return ReadString(v, path, true, kMaxIdBytes, pv.user_id, given);
-                              case kViewSessionId:
-                                return ReadString(v, path, true, kMaxIdBytes, pv.session_id, given);
-                              case kViewProductId:
-                                return ReadString(v, path, true, kMaxIdBytes, pv.product_id, given);
-                              case kViewCategory:
-                                return ReadString(v, path, true, kAnyLength, pv.category, given);
-                              case kViewTimestamp:
-                                return ReadTimestamp(v, path, &pv.timestamp, given);
-                              case kViewDuration: {
-                                Status r = ReadInteger(v, path, 0, kMaxInt32, &duration, given);
-                                pv.duration_seconds = static_cast<int32_t>(duration);
-                                return r;
-                              }
-                              case kViewCountry:
-                                return ReadString(v, path, false, kAnyLength, pv.country, given);
-                              case kViewDevice:
-                                return ReadString(v, path, false, kAnyLength, pv.device, given);
-                            }
-                            return internal::SkipValue(v, 1);
-                          });
+  Status s =
+      ForEachField(obj, kViewFields, {}, &present, [&](int id, auto& v, bool* given) -> Status {
+        const FieldPath path{kViewFields[id]};
+        int64_t duration = 0;
+        switch (id) {
+          case kViewId:
+            return ReadString(v, path, true, kMaxIdBytes, pv.event_id, given);
+          case kViewUserId:
+            return ReadString(v, path, true, kMaxIdBytes, pv.user_id, given);
+          case kViewSessionId:
+            return ReadString(v, path, true, kMaxIdBytes, pv.session_id, given);
+          case kViewProductId:
+            return ReadString(v, path, true, kMaxIdBytes, pv.product_id, given);
+          case kViewCategory:
+            return ReadString(v, path, true, kAnyLength, pv.category, given);
+          case kViewTimestamp:
+            return ReadTimestamp(v, path, &pv.timestamp, given);
+          case kViewDuration: {
+            Status r = ReadInteger(v, path, 0, kMaxInt32, &duration, given);
+            pv.duration_seconds = static_cast<int32_t>(duration);
+            return r;
+          }
+          case kViewCountry:
+            return ReadString(v, path, false, kAnyLength, pv.country, given);
+          case kViewDevice:
+            return ReadString(v, path, false, kAnyLength, pv.device, given);
+        }
+        return internal::SkipValue(v, 1);
+      });
   if (!s.ok()) return s;
   static constexpr std::array kRequired = {
       int{kViewId},       int{kViewUserId},    int{kViewSessionId}, int{kViewProductId},
@@ -233,47 +268,48 @@ enum CartField {
 // In CartAction order.
 constexpr std::string_view kCartActions[] = {"add", "remove", "update"};
 
-Status DecodeCartEvent(od::object& obj, CartEvent& c) {
+template <typename Object>
+Status DecodeCartEvent(Object& obj, CartEvent& c) {
   c.category.clear();
   c.price.reset();
   int64_t quantity = 0;
   uint32_t present = 0;
-  Status s = ForEachField(obj, kCartFields, {}, &present,
-                          [&](int id, od::value& v, bool* given) -> Status {
-                            const FieldPath path{kCartFields[id]};
-                            size_t action = 0;
-                            Cents price = 0;
-                            switch (id) {
-                              case kCartId:
-                                return ReadString(v, path, true, kMaxIdBytes, c.event_id, given);
-                              case kCartUserId:
-                                return ReadString(v, path, true, kMaxIdBytes, c.user_id, given);
-                              case kCartSessionId:
-                                return ReadString(v, path, true, kMaxIdBytes, c.session_id, given);
-                              case kCartProductId:
-                                return ReadString(v, path, true, kMaxIdBytes, c.product_id, given);
-                              case kCartCategory:
-                                return ReadString(v, path, false, kAnyLength, c.category, given);
-                              case kCartTimestamp:
-                                return ReadTimestamp(v, path, &c.timestamp, given);
-                              case kCartAction: {
-                                Status r = ReadEnum(v, path, kCartActions, std::size(kCartActions),
-                                                    "add, remove or update", &action, given);
-                                c.action = static_cast<CartAction>(action);
-                                return r;
-                              }
-                              case kCartQuantity:
-                                // ≥ 1 for add and update is checked below, once the action is
-                                // known.
-                                return ReadInteger(v, path, 0, kMaxInt32, &quantity, given);
-                              case kCartPrice: {
-                                Status r = ReadMoney(v, path, &price, given);
-                                if (*given) c.price = price;
-                                return r;
-                              }
-                            }
-                            return internal::SkipValue(v, 1);
-                          });
+  Status s =
+      ForEachField(obj, kCartFields, {}, &present, [&](int id, auto& v, bool* given) -> Status {
+        const FieldPath path{kCartFields[id]};
+        size_t action = 0;
+        Cents price = 0;
+        switch (id) {
+          case kCartId:
+            return ReadString(v, path, true, kMaxIdBytes, c.event_id, given);
+          case kCartUserId:
+            return ReadString(v, path, true, kMaxIdBytes, c.user_id, given);
+          case kCartSessionId:
+            return ReadString(v, path, true, kMaxIdBytes, c.session_id, given);
+          case kCartProductId:
+            return ReadString(v, path, true, kMaxIdBytes, c.product_id, given);
+          case kCartCategory:
+            return ReadString(v, path, false, kAnyLength, c.category, given);
+          case kCartTimestamp:
+            return ReadTimestamp(v, path, &c.timestamp, given);
+          case kCartAction: {
+            Status r = ReadEnum(v, path, kCartActions, std::size(kCartActions),
+                                "add, remove or update", &action, given);
+            c.action = static_cast<CartAction>(action);
+            return r;
+          }
+          case kCartQuantity:
+            // ≥ 1 for add and update is checked below, once the action is
+            // known.
+            return ReadInteger(v, path, 0, kMaxInt32, &quantity, given);
+          case kCartPrice: {
+            Status r = ReadMoney(v, path, &price, given);
+            if (*given) c.price = price;
+            return r;
+          }
+        }
+        return internal::SkipValue(v, 1);
+      });
   if (!s.ok()) return s;
   static constexpr std::array kRequired = {int{kCartId},        int{kCartUserId},
                                            int{kCartSessionId}, int{kCartProductId},
@@ -304,12 +340,13 @@ enum InventoryField {
   kInvReason,
 };
 
-Status DecodeInventoryUpdate(od::object& obj, InventoryUpdate& u) {
+template <typename Object>
+Status DecodeInventoryUpdate(Object& obj, InventoryUpdate& u) {
   u.change.reset();
   u.stock.reset();
   uint32_t present = 0;
   Status s = ForEachField(
-      obj, kInventoryFields, {}, &present, [&](int id, od::value& v, bool* given) -> Status {
+      obj, kInventoryFields, {}, &present, [&](int id, auto& v, bool* given) -> Status {
         const FieldPath path{kInventoryFields[id]};
         int64_t value = 0;
         Status r;
@@ -421,6 +458,20 @@ Status NotAnObject(od::document& doc, std::string_view payload, od::json_type ty
       fmt::format("the message must be a JSON object, got {}", DescribeType(type)));
 }
 
+// The topic of a JSONL line that begins the way producers write it, {"event_type":"<topic>",
+// read from the bytes without a pass of the parser; nullopt for any other beginning (then
+// ReadEventType decides). Agrees with ReadEventType: a topic name holds no backslash, so the
+// quote after it closes the string, and this first field is the one ReadEventType would
+// find; the rest of the message (a repeated event_type included) is validated as usual.
+std::optional<Topic> TopicFromCanonicalPrefix(std::string_view payload) {
+  constexpr std::string_view kPrefix = R"({"event_type":")";
+  if (!payload.starts_with(kPrefix)) return std::nullopt;
+  payload.remove_prefix(kPrefix.size());
+  const size_t quote = payload.find('"');
+  if (quote == std::string_view::npos) return std::nullopt;
+  return TopicFromName(payload.substr(0, quote));
+}
+
 // The topic named by the document's `event_type` (JSONL input). Leaves `doc` rewound.
 Result<Topic> ReadEventType(od::document& doc) {
   od::object obj;
@@ -449,6 +500,29 @@ Result<Topic> ReadEventType(od::document& doc) {
   if (!given) return internal::MissingField({"event_type"});
   doc.rewind();
   return kAllTopics[index];
+}
+
+template <typename Object>
+Status DecodeTopic(Topic topic, Object& obj, Event& out) {
+  switch (topic) {
+    case Topic::kTransactions:
+      return DecodeTransaction(obj, out.transaction);
+    case Topic::kProductViews:
+      return DecodeProductView(obj, out.view);
+    case Topic::kCartEvents:
+      return DecodeCartEvent(obj, out.cart);
+    case Topic::kInventoryUpdates:
+      return DecodeInventoryUpdate(obj, out.inventory);
+  }
+  return internal::GiveUp();
+}
+
+// The fast path (internal/flat_json.h): true when it read the whole message into
+// out's member for `topic`; false means nothing (out may be half written).
+bool DecodeFlat(Topic topic, std::string_view payload, Event& out) {
+  internal::FlatReader reader(payload);
+  internal::FlatObject obj{&reader};
+  return DecodeTopic(topic, obj, out).ok() && reader.AtEnd();
 }
 
 }  // namespace
@@ -499,6 +573,14 @@ Status Decoder::Decode(std::optional<Topic> topic, std::string_view payload, Eve
     return InvalidArgument(fmt::format("message of {} bytes exceeds the {}-byte limit",
                                        payload.size(), impl.max_message_bytes));
   }
+  // Messages the way producers write them take the fast path; anything it is unsure of is
+  // decoded again by simdjson, which also explains every rejection.
+  if (const std::optional<Topic> fast = topic ? topic : TopicFromCanonicalPrefix(payload)) {
+    if (DecodeFlat(*fast, payload, out)) {
+      out.topic = *fast;
+      return Status::Ok();
+    }
+  }
   if (Status s = impl.Reserve(payload.size()); !s.ok()) return s;
   const char* json = impl.Pad(payload);
   od::document doc;
@@ -512,6 +594,7 @@ Status Decoder::Decode(std::optional<Topic> topic, std::string_view payload, Eve
   od::json_type type;
   if (auto error = doc.type().get(type)) return internal::JsonError(error);
   if (type != od::json_type::object) return NotAnObject(doc, payload, type);
+  if (!topic) topic = TopicFromCanonicalPrefix(payload);
   if (!topic) {
     Result<Topic> named = ReadEventType(doc);
     if (!named.ok()) return named.status();
@@ -519,22 +602,7 @@ Status Decoder::Decode(std::optional<Topic> topic, std::string_view payload, Eve
   }
   od::object obj;
   if (auto error = doc.get_object().get(obj)) return internal::JsonError(error);
-  Status s;
-  switch (*topic) {
-    case Topic::kTransactions:
-      s = DecodeTransaction(obj, out.transaction);
-      break;
-    case Topic::kProductViews:
-      s = DecodeProductView(obj, out.view);
-      break;
-    case Topic::kCartEvents:
-      s = DecodeCartEvent(obj, out.cart);
-      break;
-    case Topic::kInventoryUpdates:
-      s = DecodeInventoryUpdate(obj, out.inventory);
-      break;
-  }
-  if (!s.ok()) return s;
+  if (Status s = DecodeTopic(*topic, obj, out); !s.ok()) return s;
   // On Demand stops at the object's closing brace; anything after it means the payload
   // is not one JSON document.
   const char* trailing = nullptr;

@@ -226,13 +226,14 @@ TEST(DecodeTest, TextThatOnlyStartsLikeAJsonValueIsInvalidJson) {
   Decoder decoder;
   Event e;
   const std::vector<std::string> cases = {
-      "this is not json", "nothing",     "123abc", "true false", "nul",      "truex",
-      "falsehood",        "-",           "12 34",  "1.",         "\"a\" \"b\"", "[1,2] x",
-      "[1, tru]",         "null null",   "0x10",   "-Infinity",
+      "this is not json", "nothing",   "123abc", "true false", "nul",         "truex",
+      "falsehood",        "-",         "12 34",  "1.",         "\"a\" \"b\"", "[1,2] x",
+      "[1, tru]",         "null null", "0x10",   "-Infinity",
   };
   for (const std::string& json : cases) {
     SCOPED_TRACE(json);
-    EXPECT_THAT(decoder.Decode(Topic::kCartEvents, json, e).message(), StartsWith("invalid JSON: "));
+    EXPECT_THAT(decoder.Decode(Topic::kCartEvents, json, e).message(),
+                StartsWith("invalid JSON: "));
     EXPECT_THAT(decoder.Decode(std::nullopt, json, e).message(), StartsWith("invalid JSON: "));
   }
   EXPECT_EQ(decoder.Decode(std::nullopt, "this is not json", e).message(),
@@ -296,6 +297,13 @@ TEST(DecodeTest, EventTypeSelectsTheTopicForJsonl) {
       {msg::InventoryUpdate().Json(), Topic::kInventoryUpdates},
       // event_type need not come first
       {msg::CartEvent().Without("event_type").With("event_type", "\"cart_events\"").Json(),
+       Topic::kCartEvents},
+      // nor be spelled the way producers write it (the decoder reads those from the bytes)
+      {"{ \"event_type\" : \"cart_events\"," +
+           msg::CartEvent().Without("event_type").Json().substr(1),
+       Topic::kCartEvents},
+      {"{\"event_type\":\"cart\\u005fevents\"," +
+           msg::CartEvent().Without("event_type").Json().substr(1),
        Topic::kCartEvents},
   };
   for (const auto& [line, topic] : lines) {

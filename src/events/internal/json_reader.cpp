@@ -7,16 +7,6 @@
 namespace gm::events::internal {
 namespace {
 
-// A JSON value seen as one token: what the typed readers dispatch on.
-struct Scalar {
-  enum class Kind { kNull, kString, kNumber, kBool, kObject, kArray };
-  Kind kind = Kind::kNull;
-  // kString: the unescaped content; kNumber: the token; kBool: "true"/"false".
-  std::string_view text;
-  // kString: it contained escapes (only those can produce a NUL character).
-  bool had_escapes = false;
-};
-
 std::string_view TrimTrailingBlanks(std::string_view s) {
   while (!s.empty() &&
          (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
@@ -167,6 +157,11 @@ Status ReadString(od::value& v, const FieldPath& path, bool required, size_t max
                   std::string& dst, bool* present) {
   Scalar s;
   if (Status status = ReadScalar(v, &s); !status.ok()) return status;
+  return ReadString(s, path, required, max_bytes, dst, present);
+}
+
+Status ReadString(const Scalar& s, const FieldPath& path, bool required, size_t max_bytes,
+                  std::string& dst, bool* present) {
   if (s.kind == Scalar::Kind::kNull) return Status::Ok();
   if (s.kind != Scalar::Kind::kString) return WrongType(path, "a string", s);
   if (s.text.empty()) {
@@ -191,6 +186,11 @@ Status ReadInteger(od::value& v, const FieldPath& path, int64_t min, int64_t max
                    bool* present) {
   Scalar s;
   if (Status status = ReadScalar(v, &s); !status.ok()) return status;
+  return ReadInteger(s, path, min, max, dst, present);
+}
+
+Status ReadInteger(const Scalar& s, const FieldPath& path, int64_t min, int64_t max, int64_t* dst,
+                   bool* present) {
   if (s.kind == Scalar::Kind::kNull) return Status::Ok();
   const std::string_view text = NumberText(s);
   if (text.empty()) return WrongType(path, "an integer", s);
@@ -214,6 +214,10 @@ Status ReadInteger(od::value& v, const FieldPath& path, int64_t min, int64_t max
 Status ReadMoney(od::value& v, const FieldPath& path, Cents* dst, bool* present) {
   Scalar s;
   if (Status status = ReadScalar(v, &s); !status.ok()) return status;
+  return ReadMoney(s, path, dst, present);
+}
+
+Status ReadMoney(const Scalar& s, const FieldPath& path, Cents* dst, bool* present) {
   if (s.kind == Scalar::Kind::kNull) return Status::Ok();
   const std::string_view text = NumberText(s);
   if (text.empty()) return WrongType(path, "a number", s);
@@ -228,6 +232,10 @@ Status ReadMoney(od::value& v, const FieldPath& path, Cents* dst, bool* present)
 Status ReadTimestamp(od::value& v, const FieldPath& path, Micros* dst, bool* present) {
   Scalar s;
   if (Status status = ReadScalar(v, &s); !status.ok()) return status;
+  return ReadTimestamp(s, path, dst, present);
+}
+
+Status ReadTimestamp(const Scalar& s, const FieldPath& path, Micros* dst, bool* present) {
   if (s.kind == Scalar::Kind::kNull) return Status::Ok();
   if (s.kind != Scalar::Kind::kString) return WrongType(path, "an ISO-8601 time string", s);
   if (!ParseTimestamp(s.text, dst)) {
@@ -244,6 +252,11 @@ Status ReadEnum(od::value& v, const FieldPath& path, const std::string_view* all
                 size_t allowed_count, std::string_view expected, size_t* index, bool* present) {
   Scalar s;
   if (Status status = ReadScalar(v, &s); !status.ok()) return status;
+  return ReadEnum(s, path, allowed, allowed_count, expected, index, present);
+}
+
+Status ReadEnum(const Scalar& s, const FieldPath& path, const std::string_view* allowed,
+                size_t allowed_count, std::string_view expected, size_t* index, bool* present) {
   if (s.kind == Scalar::Kind::kNull) return Status::Ok();
   if (s.kind == Scalar::Kind::kString) {
     for (size_t i = 0; i < allowed_count; ++i) {

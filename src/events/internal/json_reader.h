@@ -34,6 +34,17 @@ struct FieldPath {
   std::string ToString() const;
 };
 
+//! A JSON value seen as one token: what the typed readers check. Objects and arrays are
+//! only classified.
+struct Scalar {
+  enum class Kind { kNull, kString, kNumber, kBool, kObject, kArray };
+  Kind kind = Kind::kNull;
+  //! kString: the unescaped content; kNumber: the token; kBool: "true"/"false".
+  std::string_view text;
+  //! kString: it contained escapes (only those can produce a NUL character).
+  bool had_escapes = false;
+};
+
 //! Required ids (transaction_id, event_id, user_id, session_id, product_id) are at most
 //! this long; a longer value is garbage, not an id.
 inline constexpr size_t kMaxIdBytes = 256;
@@ -77,6 +88,29 @@ Status ReadTimestamp(od::value& v, const FieldPath& path, Micros* dst, bool* pre
 Status ReadEnum(od::value& v, const FieldPath& path, const std::string_view* allowed,
                 size_t allowed_count, std::string_view expected, size_t* index, bool* present);
 
+// The same readers on a token already read (the rules above, whoever tokenized it).
+Status ReadString(const Scalar& s, const FieldPath& path, bool required, size_t max_bytes,
+                  std::string& dst, bool* present);
+Status ReadInteger(const Scalar& s, const FieldPath& path, int64_t min, int64_t max, int64_t* dst,
+                   bool* present);
+Status ReadMoney(const Scalar& s, const FieldPath& path, Cents* dst, bool* present);
+Status ReadTimestamp(const Scalar& s, const FieldPath& path, Micros* dst, bool* present);
+Status ReadEnum(const Scalar& s, const FieldPath& path, const std::string_view* allowed,
+                size_t allowed_count, std::string_view expected, size_t* index, bool* present);
+
+//! The index of `key` in `names` (N when absent), trying names[*next] first: producers
+//! write fields in a fixed order, so the one after the last match usually matches.
+//! Sets *next past the result.
+template <size_t N>
+size_t FieldId(const std::array<std::string_view, N>& names, std::string_view key, size_t* next) {
+  size_t id = *next;
+  if (id >= N || names[id] != key) {
+    for (id = 0; id < N && names[id] != key;) ++id;
+  }
+  *next = id + 1;
+  return id;
+}
+
 //! Validates a value nobody reads (an unknown field) so that malformed JSON anywhere in
 //! the message is rejected, since On Demand would otherwise skip it unchecked.
 Status SkipValue(od::value& v, int depth = 0);
@@ -102,13 +136,7 @@ Status ForEachField(od::object& obj, const std::array<std::string_view, N>& name
     std::string_view key;
     if (Status s = ReadKey(field, &key); !s.ok()) return s;
     od::value value = field.value();
-    // Producers write fields in a fixed order, so the one after the last match is tried
-    // first; then all of them.
-    size_t id = next;
-    if (next >= N || names[next] != key) {
-      for (id = 0; id < N && names[id] != key;) ++id;
-    }
-    next = id + 1;
+    const size_t id = FieldId(names, key, &next);
     if (id == N) {
       if (Status s = SkipValue(value, 1); !s.ok()) return s;
       continue;
