@@ -268,9 +268,24 @@ class HttpServer::Impl {
     const bool head = r.method == "HEAD";
     size_t bytes = 0;
     auto finished = [this](const asio::error_code&) { metrics_->in_flight().fetch_sub(1); };
+    // Counted before the response is handed to the socket, so a client that reads /metrics
+    // right after an answer sees that answer counted.
+    const int status = resp.status;
+    auto account = [&] {
+      const Micros latency = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+      metrics_->Record(route, status, latency);
+      if (config_.access_log) {
+        log_->info("{} {} {}{}{} {} {}B {:.3f}ms", r.remote, r.method, r.path,
+                   r.query.empty() ? "" : "?", std::string(req->header().query()), status, bytes,
+                   static_cast<double>(latency) / 1000.0);
+      }
+    };
     if (resp.stream && !head) {
       auto rb = req->create_response<restinio::chunked_output_t>(status_line);
       AddHeaders(rb, resp);
+      account();
       rb.flush();
       resp.stream(std::make_unique<ChunkedSink>(std::move(rb)));
       // A stream lasts until its client leaves; it does not hold up a graceful stop.
@@ -278,8 +293,9 @@ class HttpServer::Impl {
     } else if (resp.chunked && !head) {
       auto rb = req->create_response<restinio::chunked_output_t>(status_line);
       AddHeaders(rb, resp);
+      for (const std::string& chunk : resp.chunks) bytes += chunk.size();
+      account();
       for (std::string& chunk : resp.chunks) {
-        bytes += chunk.size();
         rb.append_chunk(std::move(chunk));
         rb.flush();
       }
@@ -294,17 +310,9 @@ class HttpServer::Impl {
       }
       AddHeaders(rb, resp);
       bytes = resp.body.size();
+      account();
       if (!head) rb.set_body(std::move(resp.body));
       rb.done(finished);
-    }
-    const Micros latency = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::steady_clock::now() - started)
-                               .count();
-    metrics_->Record(route, resp.status, latency);
-    if (config_.access_log) {
-      log_->info("{} {} {}{}{} {} {}B {:.3f}ms", r.remote, r.method, r.path,
-                 r.query.empty() ? "" : "?", std::string(req->header().query()), resp.status, bytes,
-                 static_cast<double>(latency) / 1000.0);
     }
   }
 
