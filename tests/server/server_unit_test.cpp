@@ -6,6 +6,7 @@
 #include "server/internal/json.h"
 #include "server/internal/list.h"
 #include "server/internal/metrics.h"
+#include "server/internal/ttl_cache.h"
 #include "server/problem.h"
 #include "server/router.h"
 
@@ -168,6 +169,41 @@ TEST(Metrics, CountsAndHistogram) {
             std::string::npos);
   EXPECT_NE(text.find("route=\"GET /a\",le=\"0.0005\"} 1"), std::string::npos);
   EXPECT_NE(text.find("route=\"GET /a\",le=\"2.5\"} 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gm::server
+
+namespace gm::server {
+namespace {
+
+TEST(ResponseCache, FreshRefreshAheadAndExpiry) {
+  ManualClock clock(0);
+  ResponseCache cache(clock, 1000 * kMicrosPerMilli);
+  EXPECT_TRUE(cache.Get("k").refresh);
+  Response r;
+  r.body = "v1";
+  cache.Put("k", r);
+  clock.Advance(400 * kMicrosPerMilli);
+  ResponseCache::Lookup a = cache.Get("k");
+  EXPECT_FALSE(a.refresh);
+  EXPECT_EQ(a.response->body, "v1");
+  // Past half the TTL exactly one caller is asked to refresh; the others get the entry.
+  clock.Advance(200 * kMicrosPerMilli);
+  EXPECT_TRUE(cache.Get("k").refresh);
+  ResponseCache::Lookup b = cache.Get("k");
+  EXPECT_FALSE(b.refresh);
+  EXPECT_EQ(b.response->body, "v1");
+  // A failed refresh lets the next caller try.
+  Response failed;
+  failed.status = 500;
+  cache.Put("k", failed);
+  EXPECT_TRUE(cache.Get("k").refresh);
+  // Never older than the TTL.
+  clock.Advance(400 * kMicrosPerMilli);
+  ResponseCache::Lookup c = cache.Get("k");
+  EXPECT_TRUE(c.refresh);
+  EXPECT_FALSE(c.response.has_value());
 }
 
 }  // namespace

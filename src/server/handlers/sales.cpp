@@ -65,10 +65,12 @@ void AppendOptionalText(std::string& out, const std::string* s) {
   }
 }
 
-// Serves from the cache when the same request was answered within cache_ttl.
+// Serves from the cache when the same request was answered within cache_ttl (refreshing it
+// ahead of expiry, see ResponseCache::Get).
 Response Cached(ApiContext& ctx, const Request& req, const std::function<Result<Response>()>& f) {
   const std::string key = CacheKey(req);
-  if (std::optional<Response> hit = ctx.cache.Get(key)) return std::move(*hit);
+  ResponseCache::Lookup hit = ctx.cache.Get(key);
+  if (hit.response && !hit.refresh) return std::move(*hit.response);
   Response r = Answer(f);
   ctx.cache.Put(key, r);
   return r;
