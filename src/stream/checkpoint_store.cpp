@@ -30,6 +30,7 @@ const std::vector<std::string>& TransactionItemColumns() {
 
 void CheckpointBatch::Clear() {
   offsets.clear();
+  for (auto& [task, bytes] : snapshots) spare_snapshot_buffers.push_back(std::move(bytes));
   snapshots.clear();
   transactions.Clear();
   transaction_items.Clear();
@@ -116,7 +117,10 @@ Status MemoryCheckpointStore::Commit(const CheckpointBatch& batch) {
     group.offsets[{o.topic, o.partition}] = {o.next_offset, batch.generation};
   }
   for (const auto& [task, bytes] : batch.snapshots) {
-    group.snapshots[task] = {bytes, batch.generation};
+    // assign() reuses the stored string's capacity: snapshots are megabytes, every second.
+    GroupState::Snapshot& stored = group.snapshots[task];
+    stored.bytes.assign(bytes);
+    stored.generation = batch.generation;
   }
   for (const SalesRow& row : batch.sales) {
     sales_[{row.window_start, row.window_end, row.category, row.country, row.task}] = row;

@@ -47,6 +47,8 @@ struct CheckpointBatch {
 
   std::vector<SourceOffset> offsets;
   std::map<int32_t, std::string> snapshots;  //!< task → SnapshotWriter bytes
+  //! Buffers of earlier snapshots (Clear keeps them), so a new one need not grow from empty.
+  std::vector<std::string> spare_snapshot_buffers;
 
   store::CopyRows transactions{TransactionColumns().size()};
   store::CopyRows transaction_items{TransactionItemColumns().size()};

@@ -168,8 +168,16 @@ Result<std::optional<int64_t>> Worker::Restore(bool restore_offsets,
 }
 
 Worker::SourcePartition& Worker::PartitionOf(const bus::Message& msg) {
+  // Consecutive messages mostly come from the same partition (always, from a file).
+  if (last_partition_ != nullptr && last_partition_->partition == msg.partition &&
+      last_partition_->raw_topic == msg.topic) {
+    return *last_partition_;
+  }
   for (auto& sp : partitions_) {
-    if (sp->partition == msg.partition && sp->raw_topic == msg.topic) return *sp;
+    if (sp->partition == msg.partition && sp->raw_topic == msg.topic) {
+      last_partition_ = sp.get();
+      return *sp;
+    }
   }
   auto sp = std::make_unique<SourcePartition>();
   sp->raw_topic = std::string(msg.topic);
@@ -361,7 +369,12 @@ Status Worker::Checkpoint(Micros now) {
       if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;
       clocks.push_back({sp->topic, sp->partition, sp->max_seen});
     }
-    std::string& snapshot = b.snapshots[task->id()];
+    auto [slot, fresh] = b.snapshots.try_emplace(task->id());
+    std::string& snapshot = slot->second;
+    if (fresh && !b.spare_snapshot_buffers.empty()) {
+      snapshot = std::move(b.spare_snapshot_buffers.back());
+      b.spare_snapshot_buffers.pop_back();
+    }
     snapshot.clear();
     task->Save(clocks, snapshot);
   }
@@ -491,6 +504,7 @@ void Worker::OnRevoke() {
   for (auto& t : tasks_) t.reset();
   hosted_.clear();
   partitions_.clear();
+  last_partition_ = nullptr;
   restored_clocks_.clear();
   for (CheckpointBatch& b : batches_) b.Clear();
   first_arrival_[0] = first_arrival_[1] = 0;

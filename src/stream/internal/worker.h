@@ -173,6 +173,7 @@ class Worker {
   std::vector<std::unique_ptr<Task>> tasks_;  //!< indexed by task id; null = not hosted
   std::vector<Task*> hosted_;
   std::vector<std::unique_ptr<SourcePartition>> partitions_;
+  SourcePartition* last_partition_ = nullptr;  //!< the one PartitionOf found last
   std::string file_topic_;
   events::Decoder decoder_;
   events::Event event_;
