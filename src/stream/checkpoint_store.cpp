@@ -129,10 +129,6 @@ Status MemoryCheckpointStore::Commit(const CheckpointBatch& batch) {
   for (const DeadLetterRow& row : batch.dead_letters) {
     dead_letters_.try_emplace({row.topic, row.partition, row.offset}, row);
   }
-  for (const InventoryRow& row : batch.inventory) inventory_[row.product_id] = row;
-  for (const LowStockAlertRow& row : batch.low_stock_alerts) {
-    alerts_[{row.product_id, row.alert_no}] = row;
-  }
   ++totals_.commits;
   totals_.sessions += static_cast<int64_t>(batch.sessions.size());
   totals_.cart_abandonments += static_cast<int64_t>(batch.cart_abandonments.size());
@@ -170,22 +166,6 @@ std::vector<DeadLetterRow> MemoryCheckpointStore::DeadLetters() const {
   std::vector<DeadLetterRow> out;
   out.reserve(dead_letters_.size());
   for (const auto& [key, row] : dead_letters_) out.push_back(row);
-  return out;
-}
-
-std::vector<InventoryRow> MemoryCheckpointStore::Inventory() const {
-  std::lock_guard lock(mu_);
-  std::vector<InventoryRow> out;
-  out.reserve(inventory_.size());
-  for (const auto& [key, row] : inventory_) out.push_back(row);
-  return out;
-}
-
-std::vector<LowStockAlertRow> MemoryCheckpointStore::LowStockAlerts() const {
-  std::lock_guard lock(mu_);
-  std::vector<LowStockAlertRow> out;
-  out.reserve(alerts_.size());
-  for (const auto& [key, row] : alerts_) out.push_back(row);
   return out;
 }
 

@@ -113,8 +113,8 @@ std::unique_ptr<CheckpointStore> NewPostgresCheckpointStore(store::ConnectionPoo
 //! generation and fenced the same way (Aborted, nothing applied); a batch holding a bad
 //! archive row (CopyRows::status) is refused whole (InvalidArgument). Archive rows are only
 //! counted; anomalies and dead letters are kept once per key (the first wins, as ON
-//! CONFLICT DO NOTHING), sales, inventory and alert rows with their latest values; session
-//! and cart abandonment rows are only counted; metrics are ignored.
+//! CONFLICT DO NOTHING), sales rows with their latest values; session and cart abandonment
+//! rows are only counted; inventory, alert rows and metrics are ignored.
 class MemoryCheckpointStore : public CheckpointStore {
  public:
   Result<RestoredCheckpoint> Load(const std::string& group) override;
@@ -140,10 +140,6 @@ class MemoryCheckpointStore : public CheckpointStore {
   std::vector<AnomalyRow> Anomalies() const;
   //! One row per (topic, partition, offset) (the first committed), in that order.
   std::vector<DeadLetterRow> DeadLetters() const;
-  //! The latest row of every product, in product_id order.
-  std::vector<InventoryRow> Inventory() const;
-  //! The latest row of every alert, in (product_id, alert_no) order.
-  std::vector<LowStockAlertRow> LowStockAlerts() const;
 
  private:
   // What one consumer group committed, each entry with the generation that wrote it.
@@ -169,8 +165,6 @@ class MemoryCheckpointStore : public CheckpointStore {
   std::map<std::string, AnomalyRow> anomalies_;  // guarded by mu_
   std::map<std::tuple<std::string, int32_t, int64_t>, DeadLetterRow>
       dead_letters_;  // guarded by mu_
-  std::map<std::string, InventoryRow> inventory_;                           // guarded by mu_
-  std::map<std::pair<std::string, int32_t>, LowStockAlertRow> alerts_;      // guarded by mu_
 };
 
 }  // namespace gm::stream

@@ -350,6 +350,7 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
   timer.Step(stage_archive ? "archive (present rows: staged)" : "archive");
   // Other bulk rows (and the archive when it has present rows): COPY into the staging
   // tables, then one round trip merges them all.
+  std::string merges;
   if (stage_archive || in.NeedsStaging()) {
     tx.exec(kCreateStaging);
     struct Staged {
@@ -384,11 +385,10 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
       if (Status copied = CopyInto(conn, s.stage, s.columns, s.rows); !copied.ok()) {
         return copied;
       }
-      timer.Step(std::string("copy ") + s.stage);
-      tx.exec(std::string(s.merge));
-      timer.Step(std::string("merge ") + s.stage);
+      merges += s.merge;
     }
   }
+  if (!merges.empty()) tx.exec(merges);
   timer.Step("staged");
   InsertDirect(tx, batch, in);
   if (in.metric_rows > 0) {

@@ -24,6 +24,8 @@ cleanup() {
 trap cleanup EXIT
 # shellcheck source=../lib/check.sh
 source "$test_lib/check.sh"
+# shellcheck source=../lib/stream_tables.sh
+source "$test_lib/stream_tables.sh"
 known=0
 known_failure() {  # known_failure NAME WHY CONDITION...: a product bug that is reported, not counted
   local name=$1 why=$2
@@ -72,63 +74,11 @@ for db in clean killed bad; do
   check "create database $db" test $? -eq 0
 done
 
-# The derived columns of every table the stream writes, sorted (DESIGN.md §6: wall-clock
-# columns and kafka_metrics are left out).
+# Every table the stream writes but kafka_metrics (tests/lib/stream_tables.sh).
 dump() {  # dump DB FILE
-  psql_on "$1" -At \
-    -c '\echo == transactions' \
-    -c "COPY (SELECT * FROM transactions ORDER BY transaction_id) TO STDOUT" \
-    -c '\echo == transaction_items' \
-    -c "COPY (SELECT * FROM transaction_items ORDER BY transaction_id, line_no) TO STDOUT" \
-    -c '\echo == sales_metrics_by_task' \
-    -c "COPY (SELECT window_start, window_end, category, country, task, total_amount_cents,
-                     transaction_count, item_quantity, is_final
-              FROM sales_metrics_by_task
-              ORDER BY window_start, window_end, category, country, task) TO STDOUT" \
-    -c '\echo == transaction_anomalies' \
-    -c "COPY (SELECT transaction_id, user_id, event_time, total_amount_cents, country,
-                     anomaly_score::text, anomaly_types, description
-              FROM transaction_anomalies ORDER BY transaction_id) TO STDOUT" \
-    -c '\echo == dead_letter_events' \
-    -c "COPY (SELECT source_topic, source_partition, source_offset, encode(raw, 'hex'),
-                     raw_size, reason
-              FROM dead_letter_events
-              ORDER BY source_topic, source_partition, source_offset) TO STDOUT" \
-    -c '\echo == stream_offsets' \
-    -c "COPY (SELECT consumer_group, source_topic, source_partition, next_offset
-              FROM stream_offsets
-              ORDER BY consumer_group, source_topic, source_partition) TO STDOUT" \
-    -c '\echo == session_metrics' \
-    -c "COPY (SELECT session_id, session_start, session_end, duration_seconds, user_id, task,
-                     page_views, cart_adds, cart_removes, purchases, total_amount_cents,
-                     distinct_products_viewed, device, country, converted, abandoned, is_closed
-              FROM session_metrics ORDER BY session_id, session_start) TO STDOUT" \
-    -c '\echo == cart_abandonment' \
-    -c "COPY (SELECT session_id, session_start, abandonment_time, user_id, task,
-                     products_in_cart, items_in_cart, cart_value_cents, time_in_cart_seconds,
-                     recovered, recovered_at
-              FROM cart_abandonment
-              ORDER BY session_id, session_start, abandonment_time) TO STDOUT" \
-    -c '\echo == inventory_status' \
-    -c "COPY (SELECT product_id, category, in_catalog, task, current_stock, reserved_stock,
-                     available_stock, last_event_time
-              FROM inventory_status ORDER BY product_id) TO STDOUT" \
-    -c '\echo == low_stock_alerts' \
-    -c "COPY (SELECT product_id, alert_no, task, status, severity, available_stock,
-                     lowest_available, opened_at, updated_at, resolved_at
-              FROM low_stock_alerts ORDER BY product_id, alert_no) TO STDOUT" \
-    >"$2"
-}
-# Tables that are identical to the clean run's; on a difference, show where.
-same_tables() {  # same_tables DUMP_A DUMP_B
-  if cmp -s "$1" "$2"; then return 0; fi
-  echo "  $1 and $2 differ:" >&2
-  diff "$1" "$2" | head -20 >&2
-  return 1
-}
-# Each dump section holds rows (a run that stored nothing must not pass as identical).
-section_rows() {  # section_rows DUMP TABLE → the number of rows of TABLE in DUMP
-  awk -v t="== $2" '/^== /{on = ($0 == t); next} on {n++} END {print n + 0}' "$1"
+  dump_tables "$1" "$2" transactions transaction_items sales_metrics_by_task \
+    transaction_anomalies dead_letter_events stream_offsets session_metrics cart_abandonment \
+    inventory_status low_stock_alerts
 }
 
 # --- Input --------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM  # so the EXIT trap stops the broker, the streams and PostgreSQL
 # shellcheck source=../lib/check.sh
 source "$test_lib/check.sh"
+# shellcheck source=../lib/stream_tables.sh
+source "$test_lib/stream_tables.sh"
 finish() {
   echo "total $(elapsed)"
   echo "$pass passed, $failures failed"
@@ -94,58 +96,16 @@ for db in ref clean killed pair late; do
   check "create database $db" test $? -eq 0
 done
 
-# The derived columns of every compared table, sorted (DESIGN.md §6: wall-clock columns are
-# left out). inventory_status and low_stock_alerts are not compared: inventory tracking is
-# off with --from kafka until the product-keyed re-partition topic exists (docs/stream.md). sales_metrics_by_task is compared too: a file run shards events into the tasks
-# by the same partitioner as the producer, so even the per-task rows agree.
+# The tables compared (tests/lib/stream_tables.sh). sales_metrics_by_task is compared too: a
+# file run shards events into the tasks by the same partitioner as the producer, so even the
+# per-task rows agree. inventory_status and low_stock_alerts are not: inventory tracking is
+# off with --from kafka until the product-keyed re-partition topic exists (docs/stream.md).
 dump() {  # dump DB FILE
-  psql_on "$1" -At \
-    -c '\echo == transactions' \
-    -c "COPY (SELECT * FROM transactions ORDER BY transaction_id) TO STDOUT" \
-    -c '\echo == transaction_items' \
-    -c "COPY (SELECT * FROM transaction_items ORDER BY transaction_id, line_no) TO STDOUT" \
-    -c '\echo == sales_metrics' \
-    -c "COPY (SELECT window_start, window_end, category, country, total_amount_cents,
-                     transaction_count, item_quantity, is_final
-              FROM sales_metrics ORDER BY window_start, window_end, category, country) TO STDOUT" \
-    -c '\echo == sales_metrics_by_task' \
-    -c "COPY (SELECT window_start, window_end, category, country, task, total_amount_cents,
-                     transaction_count, item_quantity, is_final
-              FROM sales_metrics_by_task
-              ORDER BY window_start, window_end, category, country, task) TO STDOUT" \
-    -c '\echo == transaction_anomalies' \
-    -c "COPY (SELECT transaction_id, user_id, event_time, total_amount_cents, country,
-                     anomaly_score::text, anomaly_types, description
-              FROM transaction_anomalies ORDER BY transaction_id) TO STDOUT" \
-    -c '\echo == dead_letter_events' \
-    -c "COPY (SELECT source_topic, source_partition, source_offset, encode(raw, 'hex'),
-                     raw_size, reason
-              FROM dead_letter_events
-              ORDER BY source_topic, source_partition, source_offset) TO STDOUT" \
-    -c '\echo == session_metrics' \
-    -c "COPY (SELECT session_id, session_start, session_end, duration_seconds, user_id, task,
-                     page_views, cart_adds, cart_removes, purchases, total_amount_cents,
-                     distinct_products_viewed, device, country, converted, abandoned, is_closed
-              FROM session_metrics ORDER BY session_id, session_start) TO STDOUT" \
-    -c '\echo == cart_abandonment' \
-    -c "COPY (SELECT session_id, session_start, abandonment_time, user_id, task,
-                     products_in_cart, items_in_cart, cart_value_cents, time_in_cart_seconds,
-                     recovered, recovered_at
-              FROM cart_abandonment
-              ORDER BY session_id, session_start, abandonment_time) TO STDOUT" \
-    >"$2"
+  dump_tables "$1" "$2" transactions transaction_items sales_metrics sales_metrics_by_task \
+    transaction_anomalies dead_letter_events session_metrics cart_abandonment
 }
 without_section() {  # without_section DUMP TABLE → the dump without TABLE's rows
   awk -v t="== $2" '/^== /{on = ($0 == t)} !on' "$1"
-}
-same_tables() {  # same_tables DUMP_A DUMP_B: identical; on a difference, show where
-  if cmp -s "$1" "$2"; then return 0; fi
-  echo "  $1 and $2 differ:" >&2
-  diff "$1" "$2" | head -20 >&2
-  return 1
-}
-section_rows() {  # section_rows DUMP TABLE → the number of rows of TABLE in DUMP
-  awk -v t="== $2" '/^== /{on = ($0 == t); next} on {n++} END {print n + 0}' "$1"
 }
 committed() {  # committed DB GROUP → the offsets committed by GROUP, summed over partitions
   psql_on "$1" -Atc "SELECT coalesce(sum(next_offset), 0) FROM stream_offsets

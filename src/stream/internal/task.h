@@ -108,7 +108,6 @@ class Task {
 
   //! Raises the inventory stage's watermark and applies the stock work below it.
   void AdvanceInventory(Micros watermark, CheckpointBatch& batch);
-  Micros inventory_watermark() const { return inventory_watermark_; }
 
   //! Appends the live rows changed since the last call: sales (closing windows the
   //! watermark passed), inventory, and with `open_sessions` the open sessions.
@@ -122,7 +121,6 @@ class Task {
 
   int64_t anomalies_written() const { return anomalies_written_; }
   size_t pending() const { return queue_.size(); }
-  size_t open_sessions() const { return sessions_.open_sessions(); }
 
  private:
   struct Pending {
