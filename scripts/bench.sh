@@ -7,6 +7,8 @@ build=${1:-build}
 bin=$build/src/cli/globalmart
 runs=${RUNS:-3}
 count=${BENCH_EVENTS:-5000000}
+# shellcheck source=../tests/lib/ports.sh
+source "$(dirname "$0")/../tests/lib/ports.sh"
 work=$(mktemp -d /tmp/gm-bench.XXXXXX)
 chmod 755 "$work"  # the embedded PostgreSQL runs as the postgres user when we are root
 broker_pid=""
@@ -65,7 +67,7 @@ kill "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; broker_pid=""
 # `stream` reports for its own run (database start and catalog lookups excluded).
 stream_count=${BENCH_STREAM_EVENTS:-2000000}
 "${gen[@]/$count/$stream_count}" --profile seed --to "file:$work/stream.jsonl"
-pg_flags=(--set store.data_dir="$work/pg" --set store.port=$((20000 + $$ % 20000))
+pg_flags=(--set store.data_dir="$work/pg" --set store.port="$(free_port)"
           --set log.dir="$work/log")
 "$bin" db start "${pg_flags[@]}" >/dev/null 2>&1
 "$bin" catalog export --out "$work/catalog" --start 2026-01-01T00:00:00Z -q
@@ -121,7 +123,7 @@ echo "bench: freshness p99 at 50,000 events/s: $fresh_p99 ms" >&2
 # DB-backed list (every request queries PostgreSQL), and 1,000 keep-alive connections.
 # Requests carry a read key that auth.rate_limit_exempt lets through unthrottled (the
 # check of the key itself stays in the measured path).
-api_port=$((30000 + $$ % 20000))
+api_port=$(free_port)
 api_key=$("$bin" apikey create --name "bench-$$" --scope read "${pg_flags[@]}" 2>/dev/null)
 "$bin" serve --port "$api_port" --run-for 10m "${pg_flags[@]}" --set auth.rate_limit_exempt="bench-$$" \
   --set server.access_log=false >"$work/serve.log" 2>&1 &

@@ -10,6 +10,8 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"  # no ./config/globalmart.toml here: defaults apply unless a test says otherwise
 # shellcheck source=../lib/check.sh
 source "$test_lib/check.sh"
+# shellcheck source=../lib/ports.sh
+source "$test_lib/ports.sh"
 
 # --help works on the program and every command, with exit code 0.
 for cmd in "" version "config" "config show" generate "catalog" "catalog export" "catalog load" db "db psql" dev-broker stream up; do
@@ -61,7 +63,7 @@ for cmd in db "db migrate" "db status" "db psql" "db start" "db stop" "catalog l
   check "'$cmd --help' exits 0" test $? -eq 0
 done
 chmod 755 "$work"  # when root, the server runs as the postgres user and must reach its folder
-port=$((20000 + RANDOM % 20000))
+port=$(free_port) || exit 1
 out=$("$bin" db migrate --data-dir "$work/pg" --port "$port" 2>&1); rc=$?
 check "db migrate exits 0" test $rc -eq 0
 check "db migrate applies 0001" contains "$out" "applied 0001_core"
@@ -71,7 +73,7 @@ out=$("$bin" db migrate --pg bogus 2>&1); rc=$?
 check "bad --pg exits 2" test $rc -eq 2
 
 # `up` runs generator → memory bus → stream engine → PostgreSQL (a private cluster here).
-pg_port=$((20000 + $$ % 20000))
+pg_port=$(free_port) || exit 1
 up_flags=(--customers 5000 --set up.report_interval=1s --set log.dir="$work/log"
           --set store.data_dir="$work/var/pg" --set store.port=$pg_port)
 out=$(timeout 120 "$bin" up --run-for 4s "${up_flags[@]}" 2>&1)

@@ -14,8 +14,11 @@ fi
 work=$(mktemp -d /tmp/gm-sqlmap-test.XXXXXX)
 chmod 755 "$work"  # when root, the server runs as the postgres user and must reach its folder
 cd "$work" || exit 1
-pg_port=$((20000 + $$ % 20000))
-http_port=$((40000 + $$ % 20000))
+# shellcheck source=../lib/ports.sh
+source "$here/../lib/ports.sh"
+pg_port=$(free_port) || exit 1
+http_port=$(free_port) || exit 1
+while [[ $http_port == "$pg_port" ]]; do http_port=$(free_port) || exit 1; done
 store=(--set store.data_dir="$work/pg" --set store.port="$pg_port" --set log.dir="$work/log")
 serve_pid=""
 cleanup() {

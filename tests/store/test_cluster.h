@@ -43,11 +43,13 @@ class TestCluster {
     std::filesystem::remove_all(root_, ec);
   }
 
-  //! Options for a cluster in this folder; ports differ between test processes.
+  //! Options for a cluster in this folder; ports differ between test processes and stay
+  //! below Linux's ephemeral range (32768–60999), where any client connection of a test
+  //! running in parallel could hold the port.
   EmbeddedPostgresOptions Options() const {
     EmbeddedPostgresOptions o;
     o.data_dir = root_ + "/pg";
-    o.port = 20000 + static_cast<int32_t>(getpid() % 20000);
+    o.port = 10000 + static_cast<int32_t>(getpid() % 22000);
     o.durable = false;
     o.smart_stop_timeout = 500 * kMicrosPerMilli;
     return o;

@@ -12,7 +12,9 @@ bin=$1
 work=$(mktemp -d /tmp/gm-eo-test.XXXXXX)
 chmod 755 "$work"  # when root, the server runs as the postgres user and must reach its folder
 cd "$work" || exit 1
-port=$((20000 + $$ % 20000))
+# shellcheck source=../lib/ports.sh
+source "$test_lib/ports.sh"
+port=$(free_port) || exit 1
 store=(--set store.data_dir="$work/pg" --set store.port="$port" --set log.dir="$work/log")
 bg_pid=""
 cleanup() {
