@@ -118,6 +118,14 @@ done
 fresh_p99=$(printf '%s\n' "${fresh[@]}" | median)
 echo "bench: freshness p99 at 50,000 events/s: $fresh_p99 ms" >&2
 
+# Memory: RSS over 5 minutes at a constant 50,000 events/s, after a warm-up (scripts/bench-rss.sh
+# says how). BENCH_RSS=0 skips it (it takes about 8 minutes).
+rss_row=""
+if [[ ${BENCH_RSS:-1} != 0 ]]; then
+  truncate_outputs
+  rss_row=$("$(dirname "$0")/bench-rss.sh" "$bin" "${pg_flags[@]}")
+fi
+
 # The HTTP API (`serve` over the database the freshness runs filled), measured with wrk:
 # a cached endpoint (sales summary: recomputed at most once per server.cache_ttl), a
 # DB-backed list (every request queries PostgreSQL), and 1,000 keep-alive connections.
@@ -160,6 +168,12 @@ echo "| freshness (event arrival → visible in sales_metrics), seed profile at 
 echo "|---|---:|"
 echo "| stream engine, 250 ms checkpoints | ${fresh_p99%.*} ms |"
 echo "| for scale: the Spark pipeline this replaces, at 500 events/s | ~1,000 ms |"
+if [[ -n $rss_row ]]; then
+  echo
+  echo "| memory (stream --from memory → PostgreSQL, seed profile) | min RSS MiB | max RSS MiB | spread | verdict |"
+  echo "|---|---:|---:|---:|---|"
+  echo "$rss_row"
+fi
 
 echo
 echo "| API endpoint (wrk -t2, 10 s) | connections | requests/s | p99 | errors |"

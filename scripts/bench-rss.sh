@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# RSS flatness of the stream engine at a constant rate (issue 3: "RSS flat (±10 %) over
+# 5 minutes at a constant 50,000 events/s"), into PostgreSQL.
+#
+# `globalmart stream --from memory` generates the seed profile in-process at RATE events/s
+# and commits to a throw-away embedded cluster. Its RSS is sampled every SAMPLE seconds from
+# /proc; the first WARMUP seconds are left out. State that lives for the dedup horizon (ids
+# of the last 10 minutes of event time) grows until the horizon is full, so the run uses a
+# horizon shorter than the warm-up (DESIGN.md §9: "RSS flatness after a warm-up longer than
+# the dedup horizon"), and a customer population the warm-up covers (per-user baselines
+# live for 7 days of event time: they grow until every customer has bought once).
+#
+# Usage: scripts/bench-rss.sh GLOBALMART [PG_FLAGS...]
+#   PG_FLAGS: --set store.* flags of an embedded cluster that is already running (bench.sh
+#   passes its own); without them a throw-away cluster is started and stopped.
+# Environment: RATE (50000), WARMUP (180 s: open sessions and carts fill up in about 3 minutes at this rate), MEASURE (300 s), SAMPLE (10 s),
+#   HORIZON (60s), CUSTOMERS (100000).
+# Prints one markdown table row:
+#   | RSS at RATE events/s over MEASURE s | min MiB | max MiB | spread % of min | verdict |
+set -euo pipefail
+bin=$1
+shift
+rate=${RATE:-50000}
+warmup=${WARMUP:-180}
+measure=${MEASURE:-300}
+sample=${SAMPLE:-10}
+horizon=${HORIZON:-60s}
+customers=${CUSTOMERS:-100000}
+
+# shellcheck source=../tests/lib/ports.sh
+source "$(dirname "$0")/../tests/lib/ports.sh"
+work=$(mktemp -d /tmp/gm-bench-rss.XXXXXX)
+chmod 755 "$work"  # the embedded PostgreSQL runs as the postgres user when we are root
+pg_flags=("$@")
+own_cluster=0
+if ((${#pg_flags[@]} == 0)); then
+  pg_flags=(--set store.data_dir="$work/pg" --set store.port="$(free_port)"
+            --set log.dir="$work/log")
+  own_cluster=1
+fi
+stream_pid=""
+cleanup() {
+  if [[ -n $stream_pid ]]; then kill "$stream_pid" 2>/dev/null; wait "$stream_pid" 2>/dev/null; fi
+  ((own_cluster)) && "$bin" db stop "${pg_flags[@]}" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ((own_cluster)); then
+  "$bin" db start "${pg_flags[@]}" >/dev/null 2>&1
+fi
+
+total=$(((warmup + measure + 30) * rate))
+echo "bench-rss: stream --from memory at $rate events/s, warm-up ${warmup} s, then RSS every" \
+  "${sample} s for ${measure} s (dedup horizon $horizon, $customers customers)" >&2
+"$bin" stream --from memory --profile seed --rate "$rate" --count "$total" \
+  --group "bench-rss-$$" --set stream.dedup_horizon="$horizon" \
+  --set generator.customers="$customers" "${pg_flags[@]}" >"$work/out" 2>"$work/err" &
+stream_pid=$!
+
+rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$stream_pid/status"; }
+elapsed=0
+samples=()
+while ((elapsed < warmup + measure)); do
+  sleep "$sample"
+  elapsed=$((elapsed + sample))
+  if ! kill -0 "$stream_pid" 2>/dev/null; then
+    echo "bench-rss: stream exited early:" >&2
+    tail -5 "$work/err" >&2
+    exit 1
+  fi
+  now=$(rss_mib)
+  if ((elapsed > warmup)); then samples+=("$now"); fi
+  echo "bench-rss: ${elapsed} s: RSS ${now} MiB$( ((elapsed <= warmup)) && echo ' (warm-up)')" >&2
+done
+
+printf '%s\n' "${samples[@]}" | awk -v rate="$rate" -v secs="$measure" '
+  NR == 1 { min = $1; max = $1 }
+  { if ($1 < min) min = $1; if ($1 > max) max = $1 }
+  END {
+    spread = (max - min) * 100 / min
+    printf "| RSS at %d events/s over %d s (after warm-up) | %.1f | %.1f | %.1f %% | %s |\n",
+      rate, secs, min, max, spread, (spread <= 10 ? "flat (≤ 10 %)" : "NOT flat (> 10 %)")
+  }'
