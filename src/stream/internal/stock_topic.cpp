@@ -1,9 +1,9 @@
 #include "stream/internal/stock_topic.h"
 
-#include "bus/partitioner.h"
-#include "stream/event_order.h"
 #include <algorithm>
 
+#include "bus/partitioner.h"
+#include "stream/event_order.h"
 #include "stream/internal/stock_record.h"
 
 namespace gm::stream::internal {
@@ -22,8 +22,10 @@ Status StockTopicWriter::Send(std::vector<StockChange>& changes, int32_t from_ta
     scratch_.clear();
     EncodeStockRecord(record, scratch_);
     const int32_t partition = bus::PartitionForKey(record.change.product_id, tasks_);
+    // Timestamp 0, the producer's clock: an event-time stamp (a backfill of past days) would
+    // let time-based retention delete records before they are read.
     if (Status s = sink_->SendToPartition(topic_, partition, record.change.product_id, scratch_,
-                                          std::max<Micros>(record.change.key.effective_time, 0));
+                                          /*event_time=*/0);
         !s.ok()) {
       return s;
     }
@@ -38,7 +40,7 @@ Status StockTopicWriter::Send(std::vector<StockChange>& changes, int32_t from_ta
   record.change = {};
   scratch_.clear();
   EncodeStockRecord(record, scratch_);
-  // Timestamp 0: the broker's time (a watermark may be the end of time).
+  // Timestamp 0 (the producer's clock) here too: a watermark may be the end of time.
   for (int32_t p = 0; p < tasks_; ++p) {
     if (Status s = sink_->SendToPartition(topic_, p, {}, scratch_, 0); !s.ok()) return s;
   }
