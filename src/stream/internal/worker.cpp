@@ -342,10 +342,9 @@ void Worker::AdvanceWatermarks(Micros now, bool end_of_input) {
 }
 
 void Worker::AdvanceInventory(Micros now, bool end_of_input) {
-  // The lowest watermark over every task's user stage, read before receiving, so every
-  // change below it is in the inbox.
-  // With Kafka, each product stage's own inbox knows what its partition of the
-  // re-partition topic promised.
+  // In process: the lowest watermark over every task's user stage, read before receiving,
+  // so every change below it is in the inbox. With Kafka, each product stage's StockInbox
+  // knows what the upstream tasks promised in its partition of the re-partition topic.
   const Micros upstream =
       ctx_.stock_exchange != nullptr ? ctx_.stock_exchange->LowWatermark() : kNoTime;
   const Micros lateness = ctx_.config->allowed_lateness;
