@@ -82,6 +82,15 @@ class Sink {
 
   //! Waits until everything sent so far is durable in the sink (written, acknowledged).
   virtual Status Flush(std::chrono::milliseconds timeout) = 0;
+
+  //! Queues one message for an explicit `partition` of `topic` (internal topics that are
+  //! co-partitioned with the shop topics, and records every partition must see). Sinks
+  //! without partitions refuse it: InvalidArgument. Otherwise as Send.
+  virtual Status SendToPartition(std::string_view topic, int32_t partition, std::string_view key,
+                                 std::string_view payload, Micros event_time) {
+    (void)topic, (void)partition, (void)key, (void)payload, (void)event_time;
+    return InvalidArgument("this sink cannot send to an explicit partition");
+  }
 };
 
 }  // namespace gm::bus

@@ -96,7 +96,8 @@ Status EnsureTopics(const KafkaConfig& config, const std::vector<std::string>& t
   const std::string advice = "; create them yourself (" + std::to_string(partitions) +
                              " partitions each), or check that the broker accepts CreateTopics "
                              "(librdkafka's mock cluster does not: `globalmart dev-broker` "
-                             "creates every topic at start)";
+                             "creates every topic at start, a stream group's internal topic "
+                             "with --group GROUP)";
   if (call.result == nullptr || rd_kafka_event_error(call.result) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
     return Status(ErrorCode::kTimeout, what + " within " + timeout_text + advice);
   }

@@ -93,13 +93,25 @@ class KafkaSink final : public Sink {
 
   Status Send(std::string_view topic, std::string_view key, std::string_view payload,
               Micros event_time) override {
+    return Produce(topic, RD_KAFKA_PARTITION_UA, key, payload, event_time);
+  }
+
+  Status SendToPartition(std::string_view topic, int32_t partition, std::string_view key,
+                         std::string_view payload, Micros event_time) override {
+    if (partition < 0) return InvalidArgument("a partition number cannot be negative");
+    return Produce(topic, partition, key, payload, event_time);
+  }
+
+  Status Produce(std::string_view topic, int32_t partition, std::string_view key,
+                 std::string_view payload, Micros event_time) {
     rd_kafka_t* rk = handle_.get();
     rd_kafka_topic_t* rkt = Topic(topic);
     for (;;) {
       // An empty key is no key (NULL), so murmur2_random spreads those messages randomly,
       // as Java clients do, instead of hashing "".
       rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
           RD_KAFKA_V_TIMESTAMP(std::max<Micros>(event_time, 0) / kMicrosPerMilli),  // 0 = now

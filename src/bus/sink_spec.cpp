@@ -15,6 +15,10 @@ const std::vector<std::string>& ShopTopics() {
   return kTopics;
 }
 
+std::string StockChangesTopic(std::string_view group_id) {
+  return std::string(group_id) + "-stock_changes";
+}
+
 Result<std::unique_ptr<Sink>> OpenSinkBySpec(std::string_view spec, const Config& config) {
   if (spec == "null") return std::unique_ptr<Sink>(std::make_unique<NullSink>());
   if (spec.substr(0, 5) == "file:") {

@@ -20,4 +20,11 @@ Result<std::unique_ptr<Sink>> OpenSinkBySpec(std::string_view spec, const Config
 //! inventory_updates (the names events::TopicName gives; bus/ cannot depend on events/).
 const std::vector<std::string>& ShopTopics();
 
+//! The stream engine's internal re-partition topic of consumer group `group_id` (stock
+//! changes keyed by product, DESIGN.md §6 Scale-out): "<group_id>-stock_changes", like Kafka
+//! Streams' "<application.id>-…-repartition", so groups sharing a cluster never read each
+//! other's records. Without kafka.topic_prefix (the bus prepends it). It has bus.partitions
+//! partitions, co-partitioned with the user-keyed topics.
+std::string StockChangesTopic(std::string_view group_id);
+
 }  // namespace gm::bus

@@ -1,5 +1,6 @@
 // `globalmart dev-broker`: librdkafka's mock cluster as a stand-in Kafka for development.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -19,9 +20,12 @@
 namespace gm::cli {
 namespace {
 
-//! Topics the pipeline uses internally (e.g. re-partitioning), created next to the shop
-//! topics because the mock cluster does not answer CreateTopics. Add new ones here.
-const std::vector<std::string> kInternalTopics = {};
+//! Topics the pipeline uses internally, per stream consumer group (re-partitioning),
+//! created next to the shop topics because the mock cluster does not answer CreateTopics.
+//! Add new ones here.
+std::vector<std::string> InternalTopics(const std::string& group) {
+  return {bus::StockChangesTopic(group)};
+}
 
 constexpr char kHelpFooter[] =
     "What this is:\n"
@@ -32,8 +36,10 @@ constexpr char kHelpFooter[] =
     "    SILENTLY DROPS older data;\n"
     "  - all data is lost when it exits;\n"
     "  - it does not answer CreateTopics, so every topic is created at start (the four\n"
-    "    shop topics, with kafka.topic_prefix, --partitions partitions each); topics a\n"
-    "    client asks for later are auto-created with 4 partitions.\n"
+    "    shop topics, and the internal GROUP-stock_changes topic of kafka.group_id and of\n"
+    "    each --group, with kafka.topic_prefix, --partitions partitions each); topics a\n"
+    "    client asks for later are auto-created with 4 partitions, and `stream` refuses a\n"
+    "    group whose internal topic is missing.\n"
     "  Runs until SIGINT/SIGTERM (Ctrl-C), then exits 0. Use a real Kafka cluster\n"
     "  (kafka.brokers) for anything else.\n"
     "\n"
@@ -44,6 +50,7 @@ constexpr char kHelpFooter[] =
 
 struct DevBrokerOptions {
   int brokers = 1;
+  std::vector<std::string> groups;
   std::string bootstrap_file;
   FlagOverrides flags;
 };
@@ -72,7 +79,13 @@ int RunDevBroker(const CliContext& ctx, const DevBrokerOptions& options) {
 
   std::vector<std::string> topics;
   for (const std::string& t : bus::ShopTopics()) topics.push_back(config.kafka.topic_prefix + t);
-  for (const std::string& t : kInternalTopics) topics.push_back(config.kafka.topic_prefix + t);
+  std::vector<std::string> groups = {config.kafka.group_id};
+  for (const std::string& g : options.groups) {
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  }
+  for (const std::string& g : groups) {
+    for (const std::string& t : InternalTopics(g)) topics.push_back(config.kafka.topic_prefix + t);
+  }
 
   const std::atomic<bool>& stop = InstallStopSignals();
   Result<std::unique_ptr<bus::DevBroker>> broker =
@@ -124,6 +137,10 @@ void RegisterDevBrokerCommand(CLI::App& app, CliContext& ctx) {
       .Add(*cmd, "--partitions", "bus.partitions",
            "Partitions of every topic it creates (default 6)")
       ->type_name("N");
+  cmd->add_option("--group", options->groups,
+                  "Also create the internal topics of this `stream` consumer group (repeatable; "
+                  "kafka.group_id's are always created)")
+      ->type_name("GROUP");
   cmd->add_option("--bootstrap-file", options->bootstrap_file,
                   "Once up, write the bootstrap servers (HOST:PORT,...) to this file, for "
                   "scripts; removed on exit")

@@ -68,8 +68,10 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
               config.bus.partitions, flags.until_eof ? ", until the end of the file" : "");
     status = engine.RunFile(path, flags.until_eof, signalled);
   } else if (flags.from == "kafka") {
-    if (Status s = bus::EnsureTopics(config.kafka, bus::ShopTopics(), config.bus.partitions);
-        !s.ok()) {
+    // The shop topics and the group's stock re-partition topic, co-partitioned.
+    std::vector<std::string> topics = bus::ShopTopics();
+    topics.push_back(bus::StockChangesTopic(config.kafka.group_id));
+    if (Status s = bus::EnsureTopics(config.kafka, topics, config.bus.partitions); !s.ok()) {
       return ReportFailure(s);
     }
     log->info("stream: Kafka {} (group {}, topic prefix '{}') → processors → {}{}",
@@ -135,9 +137,10 @@ void RegisterStreamCommand(CLI::App& app, CliContext& ctx) {
       "Run the stream processors: decode and validate events (bad ones become "
       "dead_letter_events rows), drop duplicates, compute sales_metrics windows, score "
       "transaction_anomalies, track sessions, carts and inventory (session_metrics, "
-      "cart_abandonment, inventory_status, low_stock_alerts; inventory not yet with --from "
-      "kafka) and archive transactions into PostgreSQL, committing outputs with source "
-      "offsets so a restart resumes exactly where the last checkpoint ended.");
+      "cart_abandonment, inventory_status, low_stock_alerts; with --from kafka, stock changes "
+      "move between processes through the group's internal topic GROUP-stock_changes) and "
+      "archive transactions into PostgreSQL, committing outputs with source offsets so a "
+      "restart resumes exactly where the last checkpoint ended.");
   auto flags = std::make_shared<StreamFlags>();
   cmd->add_option("--from", flags->from,
                   "Event source: file:PATH (a JSONL file, as `generate --to file:PATH` writes "

@@ -176,8 +176,12 @@ Status Engine::RunMemory(bus::MemoryBus& bus, const std::atomic<bool>& stop) {
 Status Engine::RunKafka(const KafkaConfig& kafka, bool until_eof, const std::atomic<bool>& stop) {
   if (Status s = shared_->Prepare(/*claim_all=*/false); !s.ok()) return s;
   shared_->ctx.topic_prefix = kafka.topic_prefix;
-  Logger("stream")->warn("inventory tracking is off with --from kafka: it needs the product-keyed "
-            "re-partition topic, which is not built yet (docs/stream.md)");
+  // Stock work moves between tasks — possibly in other processes — through the group's
+  // re-partition topic, read back with the shop topics (DESIGN.md §6 Scale-out).
+  const std::string stock_topic = bus::StockChangesTopic(kafka.group_id);
+  shared_->ctx.stock_topic = kafka.topic_prefix + stock_topic;
+  std::vector<std::string> topics = bus::ShopTopics();
+  topics.push_back(stock_topic);
   const int32_t workers = shared_->WorkerCount();
   // Workers outlive their sources: leaving the group (a source's destructor) revokes the
   // partitions, which calls back into the worker.
@@ -187,11 +191,15 @@ Status Engine::RunKafka(const KafkaConfig& kafka, bool until_eof, const std::ato
     pool.push_back(
         std::make_unique<Worker>(shared_->ctx, Routing::kByPartition, std::vector<int32_t>{}));
     Worker* worker = pool.back().get();
+    Result<std::unique_ptr<bus::Sink>> sink = bus::OpenKafkaSink(kafka);
+    if (!sink.ok()) return sink.status();
+    worker->SetStockTopicWriter(std::make_unique<internal::StockTopicWriter>(
+        std::move(sink).value(), stock_topic, shared_->options.tasks));
     bus::KafkaSourceOptions options;
     options.on_assign = [worker](std::vector<bus::PartitionOffset>& ps) { worker->OnAssign(ps); };
     options.on_revoke = [worker](const std::vector<bus::PartitionOffset>&) { worker->OnRevoke(); };
     Result<std::unique_ptr<bus::Source>> source =
-        bus::OpenKafkaSource(kafka, bus::ShopTopics(), options);
+        bus::OpenKafkaSource(kafka, topics, options);
     if (!source.ok()) return source.status();
     sources.push_back(std::move(source).value());
   }

@@ -10,7 +10,10 @@
 #       rebalance mid-run).
 # "Tables" are the columns derived from events (wall-clock columns left out), sorted:
 # transactions, transaction_items, sales_metrics (and sales_metrics_by_task),
-# transaction_anomalies, dead_letter_events. Bad messages (kcat) are on the Kafka side only,
+# transaction_anomalies, dead_letter_events, session_metrics, cart_abandonment, and
+# inventory_status and low_stock_alerts — the product-keyed work that moves between tasks
+# (and processes) through each group's internal GROUP-stock_changes topic, whose records a
+# restarted task sends again and its reader must drop. Bad messages (kcat) are on the Kafka side only,
 # so dead letters are compared among the Kafka runs; stream_offsets is not compared with the
 # file run (its topic names differ) but checked to cover every message on the broker.
 # Usage: kafka_exactly_once_test.sh PATH_TO_GLOBALMART
@@ -61,12 +64,16 @@ finish() {
   exit
 }
 elapsed() { echo "$((SECONDS - t0)) s"; }
+lacks() { ! contains "$@"; }  # lacks TEXT NEEDLE: a condition for check
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 t0=$SECONDS
 
 # --- The broker, as its own process ------------------------------------------------------------
+# Each scenario's consumer group has its own internal re-partition topic, which the mock
+# cannot create on demand.
+groups=(eo-clean eo-killed eo-pair eo-late)
 "$bin" dev-broker --partitions "$partitions" --bootstrap-file "$work/bootstrap" \
-  --set log.dir="$work/log" >broker.out 2>&1 &
+  "${groups[@]/#/--group=}" --set log.dir="$work/log" >broker.out 2>&1 &
 broker_pid=$!
 for _ in $(seq 300); do
   [[ -s $work/bootstrap ]] && break
@@ -100,18 +107,24 @@ done
 
 # The tables compared (tests/lib/stream_tables.sh). sales_metrics_by_task is compared too: a
 # file run shards events into the tasks by the same partitioner as the producer, so even the
-# per-task rows agree. inventory_status and low_stock_alerts are not: inventory tracking is
-# off with --from kafka until the product-keyed re-partition topic exists (docs/stream.md).
+# per-task rows agree; so do inventory_status and low_stock_alerts (a product's task is
+# PartitionForKey(product_id) in both).
 dump() {  # dump DB FILE
   dump_tables "$1" "$2" transactions transaction_items sales_metrics sales_metrics_by_task \
-    transaction_anomalies dead_letter_events session_metrics cart_abandonment
+    transaction_anomalies dead_letter_events session_metrics cart_abandonment \
+    inventory_status low_stock_alerts
 }
 without_section() {  # without_section DUMP TABLE → the dump without TABLE's rows
   awk -v t="== $2" '/^== /{on = ($0 == t)} !on' "$1"
 }
+# The shop topics' offsets only: the group's internal topic has offsets of its own.
 committed() {  # committed DB GROUP → the offsets committed by GROUP, summed over partitions
   psql_on "$1" -Atc "SELECT coalesce(sum(next_offset), 0) FROM stream_offsets
-                     WHERE consumer_group = '$2'"
+                     WHERE consumer_group = '$2' AND source_topic NOT LIKE '%-stock_changes'"
+}
+internal_committed() {  # internal_committed DB GROUP → partitions of GROUP's internal topic
+  psql_on "$1" -Atc "SELECT count(*) FROM stream_offsets WHERE consumer_group = '$2'
+                     AND source_topic = '$2-stock_changes' AND next_offset > 0"
 }
 tasks_of() {  # tasks_of LOG → the tasks the process behind LOG was assigned, e.g. "0,1,2"
   sed -n 's/.*\[stream\] tasks \([0-9,]*\) assigned.*/\1/p' "$1" | tr ',' '\n' | sort -nu |
@@ -136,7 +149,7 @@ wait_for_progress() {  # wait_for_progress DB GROUP BEFORE: until more than BEFO
   psql_on "$1" -qc "DO \$\$ BEGIN
     FOR i IN 1..6000 LOOP
       EXIT WHEN (SELECT coalesce(sum(next_offset), 0) FROM stream_offsets
-                 WHERE consumer_group = '$2') > $3;
+                 WHERE consumer_group = '$2' AND source_topic NOT LIKE '%-stock_changes') > $3;
       PERFORM pg_sleep(0.01);
     END LOOP;
   END \$\$" >/dev/null
@@ -219,9 +232,13 @@ check "(0) the Kafka run read every message" contains "$(grep -m1 '^received' cl
 dump ref ref.dump
 dump clean clean.dump
 for table in transactions transaction_items sales_metrics sales_metrics_by_task transaction_anomalies \
-  session_metrics cart_abandonment; do
+  session_metrics cart_abandonment inventory_status low_stock_alerts; do
   check "(0) the clean Kafka run wrote $table" test "$(section_rows clean.dump $table)" -gt 0
 done
+check "(0) the file run wrote low_stock_alerts" test "$(section_rows ref.dump low_stock_alerts)" -gt 0
+check "(0) the internal topic's offsets are committed for every partition" \
+  test "$(internal_committed clean eo-clean)" -eq "$partitions"
+check "(0) no warning that inventory is off" lacks "$(cat clean.out)" "inventory tracking is off"
 echo "    rows: $(for table in transactions transaction_items sales_metrics transaction_anomalies \
   dead_letter_events; do printf '%s %s · ' $table "$(section_rows clean.dump $table)"; done)"
 sales=$(psql_on clean -Atc "SELECT count(*) > 0 AND bool_and(is_final) FROM sales_metrics")
@@ -302,6 +319,10 @@ check "(b) the run after $kills kills exits 0" test $rc -eq 0
 resumed=$(cat killed.*.out | grep -c '\[stream\] tasks .* assigned .*; [1-9][0-9]* of [0-9]* partitions resume from stored offsets')
 echo "  $resumed assignments resumed from stored offsets; $mid_run of $kills kills left a" \
   "partly committed run"
+# Information, not a check (it depends on where the kills landed): changes that a restarted
+# task sent again and their readers dropped.
+echo "  re-sent stock changes dropped: $(sed -n 's/.*stock re-partition topic: \([0-9]*\) re-sent.*/\1/p' \
+  killed.*.out | awk '{n += $1} END {print n + 0}') (logged by processes that were not killed)"
 check "(b) restarts log 'tasks ... assigned ...; N of M partitions resume from stored offsets'" \
   test "$resumed" -ge 1
 check "(b) at least one kill landed mid-run (some but not all offsets committed)" \
@@ -378,5 +399,19 @@ echo "(d) two processes in one consumer group, started together"
 two_processes "(d)" pair eo-pair together
 echo "(e) two processes in one consumer group, the second joining while the first runs"
 two_processes "(e)" late eo-late joins-later
+
+# --- The internal topics stayed whole ---------------------------------------------------------------
+# The mock silently drops a partition's oldest data past 5 MiB: every partition of every
+# group's internal topic must still start at offset 0 (re-sent records included).
+if $have_kcat; then
+  for g in "${groups[@]}"; do
+    n=$(kcat -C -b "$brokers" -t "$g-stock_changes" -e -q -f '%p %o %S\n' |
+      awk '$2 == 0 {z++} {b[$1] += $3} END {m = 0; for (p in b) if (b[p] > m) m = b[p];
+           print z + 0, NR, m}')
+    read -r zeros records largest <<<"$n"
+    echo "  $g-stock_changes: $records records, largest partition $((largest / 1024)) KiB of payload"
+    check "$g-stock_changes: every partition still starts at offset 0" test "$zeros" -eq "$partitions"
+  done
+fi
 
 finish

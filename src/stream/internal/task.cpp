@@ -9,8 +9,9 @@
 namespace gm::stream::internal {
 namespace {
 
-// 2: sessions, carts and inventory.
-constexpr uint8_t kSnapshotVersion = 2;
+// 2: sessions, carts and inventory. 3: the upstream watermarks of the stock re-partition
+// topic (StockInbox), at the end.
+constexpr uint8_t kSnapshotVersion = 3;
 
 SalesWindows::Options SalesOptions(const StreamConfig& c) {
   return {.size = c.window_size, .slide = c.window_slide};
@@ -82,6 +83,12 @@ void Task::AddStockChange(const StockChange& change) {
                      .sub = change.sub,
                      .is_update = false,
                      .slot = stock_changes_.Put(change)});
+}
+
+bool Task::AcceptStockChange(const StockChange& change) {
+  if (!inbox_.Admit({change.key, change.sub}, inventory_watermark_)) return false;
+  AddStockChange(change);
+  return true;
 }
 
 namespace {
@@ -188,6 +195,7 @@ void Task::AdvanceInventory(Micros watermark, CheckpointBatch& batch) {
       stock_changes_.Free(p.slot);
     }
   }
+  if (inbox_.pending() > 0) inbox_.Forget(inventory_watermark_);
 }
 
 void Task::CollectLive(CheckpointBatch& batch, bool open_sessions) {
@@ -283,14 +291,16 @@ void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
   anomalies_.Save(w);
   sessions_.Save(w);
   inventory_.Save(w);
+  inbox_.Save(w);
 }
 
 Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks) {
   SnapshotReader r(snapshot);
   const uint8_t version = r.U8();
-  // Version 1 (before sessions, carts and inventory) restores with those empty.
+  // Version 1 (before sessions, carts and inventory) restores with those empty; version 2
+  // (before the re-partition topic) with no upstream watermarks.
   const bool v1 = version == 1;
-  if (version != kSnapshotVersion && !v1) {
+  if (version < 1 || version > kSnapshotVersion) {
     return InvalidArgument("task " + std::to_string(id_) +
                            ": snapshot of an unknown format version (written by another "
                            "release?)");
@@ -318,6 +328,7 @@ Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks)
   stock_changes_.Clear();
   inventory_updates_.Clear();
   outbox_.clear();
+  inbox_.Clear();
   events::Decoder decoder(64 << 20);
   events::Event event;
   const uint32_t n_pending = r.U32();
@@ -362,6 +373,7 @@ Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks)
       c.sold = r.I64();
       c.reserved = r.I64();
       p.slot = stock_changes_.Put(c);
+      inbox_.Remember({c.key, c.sub});
     }
     stock_queue_.push(p);
   }
@@ -370,6 +382,9 @@ Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks)
   if (!v1) {
     if (Status s = sessions_.Restore(r); !s.ok()) return s;
     if (Status s = inventory_.Restore(r); !s.ok()) return s;
+  }
+  if (version >= 3) {
+    if (Status s = inbox_.Restore(r); !s.ok()) return s;
   }
   if (!r.status().ok()) return r.status();
   if (!r.at_end()) return InvalidArgument("task snapshot has trailing bytes");

@@ -16,6 +16,7 @@
 #include "stream/checkpoint_store.h"
 #include "stream/event_order.h"
 #include "stream/internal/dedup_set.h"
+#include "stream/internal/stock_inbox.h"
 #include "stream/processors/anomaly_detector.h"
 #include "stream/processors/inventory.h"
 #include "stream/processors/sales_windows.h"
@@ -99,6 +100,11 @@ class Task {
   void AddInventoryUpdate(const events::InventoryUpdate& update, const OrderKey& key);
   //! A stock change routed here from a user stage (possibly this task's).
   void AddStockChange(const StockChange& change);
+  //! A stock change read from the re-partition topic (Kafka): added unless the inbox
+  //! knows its position already (a restarted upstream sent it again). Whether it was added.
+  bool AcceptStockChange(const StockChange& change);
+  //! The product stage's view of the re-partition topic: upstream watermarks, dedup.
+  StockInbox& inbox() { return inbox_; }
 
   //! Raises the user stage's watermark to `watermark` (never lowers it) and applies the
   //! queued events whose effective time is below it, in OrderKey order, and the timers due.
@@ -152,6 +158,7 @@ class Task {
   AnomalyDetector anomalies_;
   SessionTracker sessions_;
   InventoryTracker inventory_;
+  StockInbox inbox_;
   //! User-stage events waiting for the watermark, in a min-heap by OrderKey.
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue_;
   SlotPool<events::Transaction> transactions_;

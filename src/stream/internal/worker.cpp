@@ -19,6 +19,8 @@ constexpr auto kPollTimeout = std::chrono::milliseconds(50);
 // How long a stopping worker keeps retrying its final checkpoint against a database
 // that is away.
 constexpr auto kFinalCommitPatience = std::chrono::seconds(60);
+// How long a checkpoint waits for the brokers to acknowledge the stock records sent.
+constexpr auto kStockFlushTimeout = std::chrono::milliseconds(60'000);
 
 bool DrivesWatermark(std::optional<events::Topic> topic) {
   // Inventory updates are keyed by product and feed no task of the user-keyed topics.
@@ -115,6 +117,7 @@ struct Worker::SourcePartition {
   int32_t partition = 0;
   std::optional<events::Topic> schema;  //!< the topic's schema; nullopt for a file
   bool drives_watermark = true;
+  bool is_stock_topic = false;  //!< the stock re-partition topic (not a shop topic)
   Micros max_seen = kNoTime;
   int64_t next_offset = -1;  //!< -1 until a message was read
   Micros last_message_wall = 0;
@@ -190,9 +193,10 @@ Worker::SourcePartition& Worker::PartitionOf(const bus::Message& msg) {
     if (!ctx_.topic_prefix.empty() && name.starts_with(ctx_.topic_prefix)) {
       name.remove_prefix(ctx_.topic_prefix.size());
     }
-    if (msg.topic_is_schema) sp->schema = events::TopicFromName(name);
+    sp->is_stock_topic = !ctx_.stock_topic.empty() && msg.topic == ctx_.stock_topic;
+    if (msg.topic_is_schema && !sp->is_stock_topic) sp->schema = events::TopicFromName(name);
   }
-  sp->drives_watermark = DrivesWatermark(sp->schema);
+  sp->drives_watermark = !sp->is_stock_topic && DrivesWatermark(sp->schema);
   sp->last_message_wall = ctx_.clock->Now();
   // A restored clock: the high-water time this partition had at the checkpoint.
   for (const auto& [task, clocks] : restored_clocks_) {
@@ -218,8 +222,30 @@ void Worker::DeadLetter(SourcePartition& sp, const bus::Message& msg, const Stat
   row.reason = reason.message();
 }
 
+void Worker::HandleStockRecord(SourcePartition& sp, const bus::Message& msg) {
+  sp.next_offset = msg.offset + 1;
+  if (Status s = DecodeStockRecord(msg.payload, stock_record_); !s.ok()) {
+    if (stock_invalid_++ == 0) {
+      Logger("stream")->error("{} partition {} offset {}: {} (skipped; further ones counted)",
+                              sp.topic, msg.partition, msg.offset, s.message());
+    }
+    return;
+  }
+  Task* task = TaskFor(msg.partition);
+  if (task == nullptr) return;  // not hosted: cannot happen with co-partitioned assignment
+  if (stock_record_.kind == StockRecord::Kind::kWatermark) {
+    task->inbox().OnWatermark(stock_record_.upstream_task, stock_record_.watermark);
+  } else if (!task->AcceptStockChange(stock_record_.change)) {
+    ++stock_duplicates_;
+  }
+}
+
 void Worker::Handle(const bus::Message& msg) {
   SourcePartition& sp = PartitionOf(msg);
+  if (sp.is_stock_topic) {
+    HandleStockRecord(sp, msg);
+    return;
+  }
   ++sp.received;
   if (first_arrival_[filling_] == 0) first_arrival_[filling_] = now_;
   sp.next_offset = msg.offset + 1;
@@ -265,7 +291,7 @@ void Worker::Handle(const bus::Message& msg) {
       if (!late) task->AddCart(event_.cart, key);
       break;
     case events::Topic::kInventoryUpdates:
-      if (ctx_.stock_exchange != nullptr) task->AddInventoryUpdate(event_.inventory, key);
+      if (TracksInventory()) task->AddInventoryUpdate(event_.inventory, key);
       break;
   }
 }
@@ -304,24 +330,33 @@ void Worker::AdvanceWatermarks(Micros now, bool end_of_input) {
     low = std::min(low, task->watermark());
     if (ctx_.stock_exchange != nullptr) {
       ctx_.stock_exchange->Send(task->outbox(), task->id(), task->watermark());
+    } else if (stock_writer_ != nullptr) {
+      Status s = stock_writer_->Send(task->outbox(), task->id(), task->watermark());
+      if (!s.ok() && fatal_.ok()) fatal_ = s;
     } else {
-      task->outbox().clear();  // inventory tracking is off
+      task->outbox().clear();  // no product stage to send them to
     }
   }
   if (!hosted_.empty()) low_watermark_ = low;
-  if (ctx_.stock_exchange != nullptr) AdvanceInventory(now, end_of_input);
+  if (TracksInventory()) AdvanceInventory(now, end_of_input);
 }
 
 void Worker::AdvanceInventory(Micros now, bool end_of_input) {
-  // The lowest watermark over every task's user stage, read before receiving, so every
-  // change below it is in the inbox.
-  const Micros upstream = ctx_.stock_exchange->LowWatermark();
+  // In process: the lowest watermark over every task's user stage, read before receiving,
+  // so every change below it is in the inbox. With Kafka, each product stage's StockInbox
+  // knows what the upstream tasks promised in its partition of the re-partition topic.
+  const Micros upstream =
+      ctx_.stock_exchange != nullptr ? ctx_.stock_exchange->LowWatermark() : kNoTime;
   const Micros lateness = ctx_.config->allowed_lateness;
   for (Task* task : hosted_) {
-    received_.clear();
-    ctx_.stock_exchange->Receive(task->id(), received_);
-    for (const StockChange& c : received_) task->AddStockChange(c);
     Micros wm = upstream;
+    if (ctx_.stock_exchange != nullptr) {
+      received_.clear();
+      ctx_.stock_exchange->Receive(task->id(), received_);
+      for (const StockChange& c : received_) task->AddStockChange(c);
+    } else {
+      wm = task->inbox().LowWatermark(ctx_.tasks);
+    }
     if (!end_of_input && routing_ == Routing::kByPartition) {
       // The task's inventory_updates partition holds it back too, unless idle.
       for (const auto& sp : partitions_) {
@@ -336,7 +371,26 @@ void Worker::AdvanceInventory(Micros now, bool end_of_input) {
   }
 }
 
+bool Worker::StockInputComplete() {
+  if (stock_writer_ == nullptr) return true;
+  return std::all_of(hosted_.begin(), hosted_.end(), [&](Task* task) {
+    return task->inbox().LowWatermark(ctx_.tasks) == INT64_MAX;
+  });
+}
 
+Status Worker::FlushStockTopic() {
+  if (stock_writer_ == nullptr) return Status::Ok();
+  // The watermarks at every checkpoint too, so a product stage that restarts learns them
+  // soon even from an upstream task that is not advancing.
+  for (Task* task : hosted_) {
+    if (Status s = stock_writer_->Send(task->outbox(), task->id(), task->watermark(),
+                                       /*force=*/true);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return stock_writer_->Flush(kStockFlushTimeout);
+}
 
 Status Worker::Checkpoint(Micros now) {
   if (Status s = committer_.Wait(); !s.ok()) return s;
@@ -400,6 +454,9 @@ Status Worker::Checkpoint(Micros now) {
   }
   pending_stats_.transactions += std::exchange(transactions_, 0);
   pending_stats_.anomalies += static_cast<int64_t>(b.anomalies.size());
+  // What the snapshots' user stages emitted must be on the brokers before they commit: a
+  // restart resumes from them and does not emit it again.
+  if (Status s = FlushStockTopic(); !s.ok()) return s;
   committer_.Submit(&b);
   committed_once_ = true;
   committing_ = filling_;
@@ -439,6 +496,27 @@ void Worker::OnAssign(std::vector<bus::PartitionOffset>& partitions) {
     if (std::find(ids.begin(), ids.end(), p.partition) == ids.end()) ids.push_back(p.partition);
   }
   std::sort(ids.begin(), ids.end());
+  if (stock_writer_ != nullptr) {
+    // The product stage of task p reads partition p of the re-partition topic: the group
+    // must assign partition p of every topic to the same member (the range assignor does,
+    // the topics having equal partition counts).
+    for (int32_t id : ids) {
+      bool stock = false, shop = false;
+      for (const bus::PartitionOffset& p : partitions) {
+        if (p.partition != id) continue;
+        (p.topic == ctx_.stock_topic ? stock : shop) = true;
+      }
+      if (stock != shop) {
+        fatal_ = InvalidArgument(
+            "the consumer group assigned partition " + std::to_string(id) + " of " +
+            (stock ? ctx_.stock_topic + " without the shop topics'"
+                   : std::string("the shop topics without ") + ctx_.stock_topic + "'s") +
+            ": the topics must be co-partitioned (equal partition counts; "
+            "partition.assignment.strategy range)");
+        return;
+      }
+    }
+  }
   for (int32_t id : ids) {
     if (id < 0 || id >= ctx_.tasks) {
       fatal_ = InvalidArgument("partition " + std::to_string(id) + " is beyond the " +
@@ -501,6 +579,9 @@ void Worker::OnRevoke() {
   }
   committed_once_ = false;
   committing_ = -1;
+  if (stock_writer_ != nullptr) {
+    for (Task* task : hosted_) stock_writer_->Forget(task->id());
+  }
   for (auto& t : tasks_) t.reset();
   hosted_.clear();
   partitions_.clear();
@@ -543,7 +624,9 @@ Status Worker::Run(bus::Source& source, bool until_eof, const std::atomic<bool>&
     now_ = ctx_.clock->Now();
     at_end = until_eof && *n == 0 && source.AtEnd();
     AdvanceWatermarks(now_, at_end);
-    if (at_end) break;
+    // With Kafka, the product stages also wait for every upstream task (here or in other
+    // processes) to publish the end of time, which it does once its input is read.
+    if (at_end && StockInputComplete()) break;
     // A checkpoint is due every interval, but processing does not wait for a commit still
     // in flight: the batch keeps growing (which spreads the snapshot's cost over more
     // events) unless it is past kMaxBatchRows, when backpressure bounds the memory.
@@ -562,6 +645,10 @@ Status Worker::Run(bus::Source& source, bool until_eof, const std::atomic<bool>&
   Status last = committer_.Wait();
   if (last.ok() && committed_once_) FlushStats();
   committed_once_ = false;
+  if (stock_duplicates_ > 0 || stock_invalid_ > 0) {
+    Logger("stream")->info("stock re-partition topic: {} re-sent changes dropped, {} bad records",
+                           stock_duplicates_, stock_invalid_);
+  }
   return status.ok() ? last : status;
 }
 

@@ -21,6 +21,8 @@
 #include "stream/checkpoint_store.h"
 #include "stream/engine.h"
 #include "stream/internal/stock_exchange.h"
+#include "stream/internal/stock_record.h"
+#include "stream/internal/stock_topic.h"
 #include "stream/internal/task.h"
 
 namespace gm::stream::internal {
@@ -41,8 +43,11 @@ struct WorkerContext {
   //! Bus topics every hosted partition number is read from (empty for a file).
   std::vector<std::string> expected_topics;
   //! Re-partitions stock work between the tasks (all in this process); null when tasks may
-  //! live in other processes (Kafka), which turns inventory tracking off.
+  //! live in other processes (Kafka: see stock_topic).
   StockExchange* stock_exchange = nullptr;
+  //! Kafka: the stock re-partition topic as the source names it (prefix included); each
+  //! worker then has a StockTopicWriter (Worker::SetStockTopicWriter). Empty otherwise.
+  std::string stock_topic;
   //! Called (from a worker thread) after each committed checkpoint.
   std::function<void()> on_checkpoint;
 
@@ -148,10 +153,29 @@ class Worker {
   //! tasks' state.
   void OnRevoke();
 
+  //! Kafka: where the hosted user stages send their stock changes and watermarks; the
+  //! product stages then read ctx.stock_topic (subscribed with the shop topics).
+  void SetStockTopicWriter(std::unique_ptr<StockTopicWriter> writer) {
+    stock_writer_ = std::move(writer);
+  }
+
  private:
   struct SourcePartition;
   SourcePartition& PartitionOf(const bus::Message& msg);
   void Handle(const bus::Message& msg);
+  //! A record of the stock re-partition topic: a change for the partition's product stage
+  //! (dropped when already received), or an upstream watermark.
+  void HandleStockRecord(SourcePartition& sp, const bus::Message& msg);
+  //! Whether stock changes reach the product stages (in process, or through Kafka).
+  bool TracksInventory() const {
+    return ctx_.stock_exchange != nullptr || stock_writer_ != nullptr;
+  }
+  //! Kafka, at the end of the input: whether every hosted product stage has heard the
+  //! end of time from every upstream task (so nothing more can reach it).
+  bool StockInputComplete();
+  //! Kafka: publishes the hosted tasks' watermarks and waits until the brokers have
+  //! acknowledged every record sent, so a commit never covers a record that may be lost.
+  Status FlushStockTopic();
   void DeadLetter(SourcePartition& sp, const bus::Message& msg, const Status& reason);
   void AdvanceWatermarks(Micros now, bool end_of_input);
   //! Receives the hosted tasks' stock changes and advances their inventory stages.
@@ -191,6 +215,10 @@ class Worker {
   int64_t generation_ = 0;  //!< this worker's ownership generation
   Status fatal_;            //!< an error from a rebalance callback, returned by Run
   std::vector<StockChange> received_;  //!< scratch for StockExchange::Receive
+  std::unique_ptr<StockTopicWriter> stock_writer_;  //!< Kafka only
+  StockRecord stock_record_;                        //!< scratch for HandleStockRecord
+  int64_t stock_duplicates_ = 0;  //!< changes dropped as re-sent (logged at the end)
+  int64_t stock_invalid_ = 0;     //!< undecodable records of the re-partition topic
   //! Wall time the first message of each batch arrived (0: none yet).
   Micros first_arrival_[2] = {0, 0};
   int committing_ = -1;  //!< the batch index the committer holds, or -1
