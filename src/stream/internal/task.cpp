@@ -11,6 +11,14 @@ namespace {
 
 // 2: sessions, carts and inventory.
 constexpr uint8_t kSnapshotVersion = 2;
+// The first byte of an incremental snapshot (the changes since the task's previous one):
+// the small state whole, the keyed state (dedup sightings, users, sessions, products) as
+// changed and removed keys. Distinct from every full snapshot version.
+constexpr uint8_t kChangesFormat = 0x43;
+// A full snapshot is due once the changes written since the last one add up to its size
+// (so checkpoints cost at most about twice the changed state, and a restore reads at most
+// about twice the state), or after this many incremental ones.
+constexpr int kMaxChangesBetweenFull = 100;
 
 SalesWindows::Options SalesOptions(const StreamConfig& c) {
   return {.size = c.window_size, .slide = c.window_slide};
@@ -227,9 +235,15 @@ void ForEachInOrder(Heap heap, Fn fn) {
 
 }  // namespace
 
-void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
+bool Task::FullSnapshotDue() const {
+  return !has_base_ || changes_bytes_ >= base_bytes_ ||
+         changes_since_base_ >= kMaxChangesBetweenFull;
+}
+
+void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out, bool full) {
+  const size_t start = out.size();
   SnapshotWriter w(out);
-  w.U8(kSnapshotVersion);
+  w.U8(full ? kSnapshotVersion : kChangesFormat);
   w.I64(id_);
   w.I64(watermark_);
   w.I64(inventory_watermark_);
@@ -239,7 +253,13 @@ void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
     w.I64(c.partition);
     w.I64(c.max_seen);
   }
-  for (const DedupSet& d : dedup_) d.Save(w);
+  for (const DedupSet& d : dedup_) {
+    if (full) {
+      d.Save(w);
+    } else {
+      d.SaveChanges(w);
+    }
+  }
   // Pending events as their JSON encoding (the codec round-trips exactly).
   std::string json;
   w.U32(static_cast<uint32_t>(queue_.size()));
@@ -280,17 +300,55 @@ void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
     }
   });
   sales_.Save(w);
-  anomalies_.Save(w);
-  sessions_.Save(w);
-  inventory_.Save(w);
+  if (full) {
+    anomalies_.Save(w);
+    sessions_.Save(w);
+    inventory_.Save(w);
+  } else {
+    anomalies_.SaveChanges(w);
+    sessions_.SaveChanges(w);
+    inventory_.SaveChanges(w);
+  }
+  // From here on the processors record changes against this snapshot.
+  for (DedupSet& d : dedup_) d.ClearChanges();
+  anomalies_.ClearChanges();
+  sessions_.ClearChanges();
+  inventory_.ClearChanges();
+  const size_t bytes = out.size() - start;
+  if (full) {
+    has_base_ = true;
+    base_bytes_ = bytes;
+    changes_bytes_ = 0;
+    changes_since_base_ = 0;
+  } else {
+    changes_bytes_ += bytes;
+    ++changes_since_base_;
+  }
 }
 
-Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks) {
+Status Task::Restore(std::string_view snapshot, const std::vector<std::string>& changes,
+                     std::vector<ClockEntry>& clocks) {
+  if (Status s = RestoreOne(snapshot, /*changes=*/false, clocks); !s.ok()) return s;
+  for (const std::string& c : changes) {
+    if (Status s = RestoreOne(c, /*changes=*/true, clocks); !s.ok()) return s;
+  }
+  // The next checkpoint writes the whole state: what was restored becomes its base.
+  has_base_ = false;
+  return Status::Ok();
+}
+
+Status Task::RestoreOne(std::string_view snapshot, bool changes,
+                        std::vector<ClockEntry>& clocks) {
   SnapshotReader r(snapshot);
   const uint8_t version = r.U8();
+  if (changes != (version == kChangesFormat)) {
+    return InvalidArgument("task " + std::to_string(id_) +
+                           (changes ? ": incremental snapshot expected, found a full one"
+                                    : ": full snapshot expected, found an incremental one"));
+  }
   // Version 1 (before sessions, carts and inventory) restores with those empty.
   const bool v1 = version == 1;
-  if (version != kSnapshotVersion && !v1) {
+  if (version != kSnapshotVersion && !v1 && !changes) {
     return InvalidArgument("task " + std::to_string(id_) +
                            ": snapshot of an unknown format version (written by another "
                            "release?)");
@@ -308,7 +366,7 @@ Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks)
     clocks.push_back(std::move(c));
   }
   for (DedupSet& d : dedup_) {
-    if (Status s = d.Restore(r); !s.ok()) return s;
+    if (Status s = changes ? d.ApplyChanges(r) : d.Restore(r); !s.ok()) return s;
   }
   queue_ = {};
   stock_queue_ = {};
@@ -366,10 +424,16 @@ Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks)
     stock_queue_.push(p);
   }
   if (Status s = sales_.Restore(r); !s.ok()) return s;
-  if (Status s = anomalies_.Restore(r); !s.ok()) return s;
-  if (!v1) {
-    if (Status s = sessions_.Restore(r); !s.ok()) return s;
-    if (Status s = inventory_.Restore(r); !s.ok()) return s;
+  if (changes) {
+    if (Status s = anomalies_.ApplyChanges(r); !s.ok()) return s;
+    if (Status s = sessions_.ApplyChanges(r); !s.ok()) return s;
+    if (Status s = inventory_.ApplyChanges(r); !s.ok()) return s;
+  } else {
+    if (Status s = anomalies_.Restore(r); !s.ok()) return s;
+    if (!v1) {
+      if (Status s = sessions_.Restore(r); !s.ok()) return s;
+      if (Status s = inventory_.Restore(r); !s.ok()) return s;
+    }
   }
   if (!r.status().ok()) return r.status();
   if (!r.at_end()) return InvalidArgument("task snapshot has trailing bytes");
