@@ -144,19 +144,19 @@ const Statement kUpsertOffsets = {
     "WHERE stream_offsets.owner_generation <= EXCLUDED.owner_generation "
     "RETURNING source_topic, source_partition"};
 
+// A full snapshot, which supersedes the task's incremental ones (deleted in the same
+// statement); the count is 0 when fenced.
 const Statement kUpsertSnapshot = {
     "gm_ckpt_snapshot",
-    "INSERT INTO stream_task_state (consumer_group, task, owner_generation, snapshot, "
-    "snapshot_size, updated_at) VALUES ($1, $2, $3, $4, $5, now()) "
+    "WITH written AS (INSERT INTO stream_task_state (consumer_group, task, owner_generation, "
+    "snapshot, snapshot_size, updated_at) VALUES ($1, $2, $3, $4, $5, now()) "
     "ON CONFLICT (consumer_group, task) DO UPDATE SET "
     "owner_generation = EXCLUDED.owner_generation, snapshot = EXCLUDED.snapshot, "
     "snapshot_size = EXCLUDED.snapshot_size, updated_at = now() "
-    "WHERE stream_task_state.owner_generation <= EXCLUDED.owner_generation"};
-
-// A full snapshot supersedes the incremental ones stored before it.
-const Statement kDeleteChanges = {
-    "gm_ckpt_delete_changes",
-    "DELETE FROM stream_task_state_changes WHERE consumer_group = $1 AND task = $2"};
+    "WHERE stream_task_state.owner_generation <= EXCLUDED.owner_generation RETURNING task), "
+    "superseded AS (DELETE FROM stream_task_state_changes c USING written w "
+    "WHERE c.consumer_group = $1 AND c.task = w.task) "
+    "SELECT count(*) FROM written"};
 
 // An incremental snapshot: appended when the task's row is not fenced (RETURNING says
 // whether it was) and holds a full snapshot to apply it to.
@@ -205,7 +205,7 @@ const Statement kAddMetrics = {
     "updated_at = now()"};
 
 const Statement* const kStatements[] = {
-    &kUpsertOffsets, &kUpsertSnapshot, &kDeleteChanges, &kAppendChanges,
+    &kUpsertOffsets, &kUpsertSnapshot, &kAppendChanges,
     &kInsertAnomaly, &kInsertDeadLetter, &kUpsertSales, &kAddMetrics};
 
 // --- The transaction -----------------------------------------------------------------------
@@ -249,14 +249,13 @@ Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
     const pqxx::result r = tx.exec_prepared(
         kUpsertSnapshot.name, batch.consumer_group, task, batch.generation,
         pqxx::binarystring(bytes.data(), bytes.size()), static_cast<int64_t>(bytes.size()));
-    if (r.affected_rows() == 0) {
+    if (r[0][0].as<int64_t>() == 0) {
       const pqxx::row stored = tx.exec_params1(
           "SELECT owner_generation FROM stream_task_state "
           "WHERE consumer_group = $1 AND task = $2",
           batch.consumer_group, task);
       return Fenced("task " + std::to_string(task), batch, stored[0].as<int64_t>(), "");
     }
-    tx.exec_prepared(kDeleteChanges.name, batch.consumer_group, task);
   }
   for (const auto& [task, bytes] : batch.snapshot_changes) {
     const pqxx::result r =

@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "events/codec.h"
 #include "events/event.h"
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
@@ -88,6 +89,19 @@ class MostlySortedQueue {
     } else {
       heap_.pop();
     }
+  }
+  //! Calls fn(element) for every element, in no particular order.
+  template <typename Fn>
+  void ForEachUnordered(Fn&& fn) const {
+    for (const T& v : run_) fn(v);
+    // A copy-free walk over the heap's vector (priority_queue keeps it protected).
+    struct Peek : std::priority_queue<T, std::vector<T>, std::greater<>> {
+      static const std::vector<T>& Of(const std::priority_queue<T, std::vector<T>,
+                                                                std::greater<>>& q) {
+        return q.*&Peek::c;
+      }
+    };
+    for (const T& v : Peek::Of(heap_)) fn(v);
   }
 
  private:
@@ -177,6 +191,7 @@ class Task {
     OrderKey key;
     bool late = false;  //!< a late transaction: scored and sold, not in sessions
     size_t slot;        //!< into the pool of key.topic
+    uint64_t seq = 0;   //!< order of queuing (next_seq_), for incremental snapshots
     bool operator>(const Pending& o) const { return key > o.key; }
   };
   struct StockPending {
@@ -191,6 +206,11 @@ class Task {
   };
 
   void Apply(const Pending& p, CheckpointBatch& batch);
+  void Queue(const OrderKey& key, bool late, size_t slot);
+  //! Writes one pending user-stage event (its key, late flag and JSON encoding).
+  void SavePending(SnapshotWriter& w, const Pending& p, std::string& json) const;
+  //! Reads what SavePending wrote and queues it.
+  Status LoadPending(SnapshotReader& r, bool v1, events::Decoder& decoder, events::Event& event);
   //! Restores a full snapshot, or applies an incremental one (`changes`).
   Status RestoreOne(std::string_view snapshot, bool changes, std::vector<ClockEntry>& clocks);
 
@@ -210,12 +230,18 @@ class Task {
   SlotPool<events::ProductView> views_;
   SlotPool<events::CartEvent> carts_;
   //! Inventory-stage work waiting for its watermark, in a min-heap by (OrderKey, sub).
-  MostlySortedQueue<StockPending> stock_queue_;
+  //! (Changes come from every task's user stage, interleaved: a plain heap does best.)
+  std::priority_queue<StockPending, std::vector<StockPending>, std::greater<>> stock_queue_;
   SlotPool<StockChange> stock_changes_;
   SlotPool<events::InventoryUpdate> inventory_updates_;
   std::vector<StockChange> outbox_;
   std::vector<AnomalyRow> anomaly_scratch_;
   int64_t anomalies_written_ = 0;
+  // Incremental snapshots of the user-stage queue: events queued since the last Save have
+  // seq ≥ saved_seq_; applied_ holds the keys of events applied since that were in it.
+  uint64_t next_seq_ = 0;
+  uint64_t saved_seq_ = 0;
+  std::vector<OrderKey> applied_;
   // Incremental snapshots: whether a full one was saved since the task was created or
   // restored, its size, and the incremental ones saved since.
   bool has_base_ = false;
