@@ -75,7 +75,8 @@ pg_flags=(--set store.data_dir="$work/pg" --set store.port="$(free_port)"
 truncate_outputs() {
   "$bin" db psql "${pg_flags[@]}" -- -qc "TRUNCATE transactions, transaction_items,
     transaction_anomalies, sales_metrics_by_task, dead_letter_events, stream_offsets,
-    stream_task_state, kafka_metrics_by_partition" >/dev/null 2>&1
+    stream_task_state, stream_task_state_changes, kafka_metrics_by_partition, session_metrics,
+    cart_abandonment, inventory_status, low_stock_alerts" >/dev/null 2>&1
 }
 # run_stream_case NAME SETUP -- COMMAND...: the median of the rates `stream` prints.
 run_stream_case() {
@@ -100,7 +101,7 @@ run_stream_case() {
   echo "bench: $name: ${r%.*} events/s, peak RSS $((${m%.*} / 1024)) MiB" >&2
 }
 no_setup() { :; }
-run_stream_case "stream file → PostgreSQL, all processors (sales, anomalies, archive)" \
+run_stream_case "stream file → PostgreSQL, all processors (sales, anomalies, archive, sessions/carts, inventory)" \
   truncate_outputs -- "$bin" stream --from "file:$work/stream.jsonl" --until-eof "${pg_flags[@]}"
 run_stream_case "stream file → null store (processing core, 1 thread)" no_setup -- \
   "$bin" stream --from "file:$work/stream.jsonl" --until-eof --null-store "${pg_flags[@]}"

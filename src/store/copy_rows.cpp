@@ -1,5 +1,6 @@
 #include "store/copy_rows.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -7,10 +8,31 @@ namespace gm::store {
 
 namespace copy_text {
 
+namespace {
+
+// The bytes COPY's text format escapes (and NUL, which it cannot hold).
+constexpr auto kNeedsEscape = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {'\\', '\t', '\n', '\r', '\0'}) t[c] = true;
+  return t;
+}();
+
+}  // namespace
+
 bool AppendEscaped(std::string_view value, std::string& out) {
+  // Almost every value has nothing to escape: find out with one table lookup per byte and
+  // append it whole.
+  size_t first = 0;
+  while (first < value.size() && !kNeedsEscape[static_cast<unsigned char>(value[first])]) {
+    ++first;
+  }
+  if (first == value.size()) {
+    out.append(value);
+    return true;
+  }
   bool ok = true;
   size_t start = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
+  for (size_t i = first; i < value.size(); ++i) {
     const char c = value[i];
     const char* escape = nullptr;
     switch (c) {

@@ -32,6 +32,8 @@ void CheckpointBatch::Clear() {
   offsets.clear();
   for (auto& [task, bytes] : snapshots) spare_snapshot_buffers.push_back(std::move(bytes));
   snapshots.clear();
+  for (auto& [task, bytes] : snapshot_changes) spare_snapshot_buffers.push_back(std::move(bytes));
+  snapshot_changes.clear();
   transactions.Clear();
   transaction_items.Clear();
   anomalies.clear();
@@ -61,6 +63,7 @@ Result<RestoredCheckpoint> MemoryCheckpointStore::Load(const std::string& group)
   }
   for (const auto& [task, snapshot] : it->second.snapshots) {
     out.snapshots[task] = snapshot.bytes;
+    if (!snapshot.changes.empty()) out.snapshot_changes[task] = snapshot.changes;
     out.max_generation = std::max(out.max_generation, snapshot.generation);
   }
   return out;
@@ -105,12 +108,24 @@ Status MemoryCheckpointStore::Commit(const CheckpointBatch& batch) {
                      std::to_string(batch.generation));
     }
   }
-  for (const auto& [task, bytes] : batch.snapshots) {
+  auto fence = [&](int32_t task) -> Status {
     auto it = group.snapshots.find(task);
     if (it != group.snapshots.end() && it->second.generation > batch.generation) {
       return Aborted("fenced: task " + std::to_string(task) + " of group " + batch.consumer_group +
                      " was committed by generation " + std::to_string(it->second.generation) +
                      "; this commit has generation " + std::to_string(batch.generation));
+    }
+    return Status::Ok();
+  };
+  for (const auto& [task, bytes] : batch.snapshots) {
+    if (Status s = fence(task); !s.ok()) return s;
+  }
+  for (const auto& [task, bytes] : batch.snapshot_changes) {
+    if (Status s = fence(task); !s.ok()) return s;
+    auto it = group.snapshots.find(task);
+    if (it == group.snapshots.end() || it->second.bytes.empty()) {
+      return Internal("incremental snapshot of task " + std::to_string(task) + " of group " +
+                      batch.consumer_group + " without a full one stored before it");
     }
   }
   for (const SourceOffset& o : batch.offsets) {
@@ -120,6 +135,12 @@ Status MemoryCheckpointStore::Commit(const CheckpointBatch& batch) {
     // assign() reuses the stored string's capacity: snapshots are megabytes, every second.
     GroupState::Snapshot& stored = group.snapshots[task];
     stored.bytes.assign(bytes);
+    stored.changes.clear();
+    stored.generation = batch.generation;
+  }
+  for (const auto& [task, bytes] : batch.snapshot_changes) {
+    GroupState::Snapshot& stored = group.snapshots[task];
+    stored.changes.push_back(bytes);
     stored.generation = batch.generation;
   }
   for (const SalesRow& row : batch.sales) {

@@ -46,7 +46,12 @@ struct CheckpointBatch {
   std::string owner;  //!< host:pid/member, for people
 
   std::vector<SourceOffset> offsets;
-  std::map<int32_t, std::string> snapshots;  //!< task → SnapshotWriter bytes
+  //! task → its whole state (SnapshotWriter bytes): replaces the stored snapshot and every
+  //! incremental one stored after it.
+  std::map<int32_t, std::string> snapshots;
+  //! task → what changed since the task's previous snapshot (full or incremental) of the
+  //! same owner: appended after the stored ones. A task is in at most one of the two maps.
+  std::map<int32_t, std::string> snapshot_changes;
   //! Buffers of earlier snapshots (Clear keeps them), so a new one need not grow from empty.
   std::vector<std::string> spare_snapshot_buffers;
 
@@ -72,7 +77,15 @@ struct CheckpointBatch {
 //! What a consumer group committed before, for resuming.
 struct RestoredCheckpoint {
   std::vector<SourceOffset> offsets;
-  std::map<int32_t, std::string> snapshots;  //!< task → snapshot bytes
+  std::map<int32_t, std::string> snapshots;  //!< task → its last full snapshot's bytes
+  //! task → the incremental snapshots committed after it, in commit order.
+  std::map<int32_t, std::vector<std::string>> snapshot_changes;
+  //! The incremental snapshots of `task` (empty when none).
+  const std::vector<std::string>& ChangesOf(int32_t task) const {
+    static const std::vector<std::string> kNone;
+    auto it = snapshot_changes.find(task);
+    return it == snapshot_changes.end() ? kNone : it->second;
+  }
   int64_t max_generation = 0;  //!< the highest generation committed for the group (0: none)
 };
 
@@ -150,6 +163,7 @@ class MemoryCheckpointStore : public CheckpointStore {
     };
     struct Snapshot {
       std::string bytes;
+      std::vector<std::string> changes;  //!< incremental snapshots after `bytes`
       int64_t generation = 0;
     };
     std::map<std::pair<std::string, int32_t>, Offset> offsets;  // (topic, partition)

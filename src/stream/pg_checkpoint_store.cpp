@@ -144,14 +144,29 @@ const Statement kUpsertOffsets = {
     "WHERE stream_offsets.owner_generation <= EXCLUDED.owner_generation "
     "RETURNING source_topic, source_partition"};
 
+// A full snapshot, which supersedes the task's incremental ones (deleted in the same
+// statement); the count is 0 when fenced.
 const Statement kUpsertSnapshot = {
     "gm_ckpt_snapshot",
-    "INSERT INTO stream_task_state (consumer_group, task, owner_generation, snapshot, "
-    "snapshot_size, updated_at) VALUES ($1, $2, $3, $4, $5, now()) "
+    "WITH written AS (INSERT INTO stream_task_state (consumer_group, task, owner_generation, "
+    "snapshot, snapshot_size, updated_at) VALUES ($1, $2, $3, $4, $5, now()) "
     "ON CONFLICT (consumer_group, task) DO UPDATE SET "
     "owner_generation = EXCLUDED.owner_generation, snapshot = EXCLUDED.snapshot, "
     "snapshot_size = EXCLUDED.snapshot_size, updated_at = now() "
-    "WHERE stream_task_state.owner_generation <= EXCLUDED.owner_generation"};
+    "WHERE stream_task_state.owner_generation <= EXCLUDED.owner_generation RETURNING task), "
+    "superseded AS (DELETE FROM stream_task_state_changes c USING written w "
+    "WHERE c.consumer_group = $1 AND c.task = w.task) "
+    "SELECT count(*) FROM written"};
+
+// An incremental snapshot: appended when the task's row is not fenced (RETURNING says
+// whether it was) and holds a full snapshot to apply it to.
+const Statement kAppendChanges = {
+    "gm_ckpt_append_changes",
+    "WITH owner AS (UPDATE stream_task_state SET owner_generation = $3, updated_at = now() "
+    "WHERE consumer_group = $1 AND task = $2 AND owner_generation <= $3 "
+    "RETURNING snapshot_size) "
+    "INSERT INTO stream_task_state_changes (consumer_group, task, changes) "
+    "SELECT $1, $2, $4 FROM owner WHERE snapshot_size > 0 RETURNING seq"};
 
 const Statement kInsertAnomaly = {
     "gm_ckpt_anomaly",
@@ -189,8 +204,9 @@ const Statement kAddMetrics = {
     "consumer_lag = coalesce(EXCLUDED.consumer_lag, kafka_metrics_by_partition.consumer_lag), "
     "updated_at = now()"};
 
-const Statement* const kStatements[] = {&kUpsertOffsets,    &kUpsertSnapshot, &kInsertAnomaly,
-                                        &kInsertDeadLetter, &kUpsertSales,    &kAddMetrics};
+const Statement* const kStatements[] = {
+    &kUpsertOffsets, &kUpsertSnapshot, &kAppendChanges,
+    &kInsertAnomaly, &kInsertDeadLetter, &kUpsertSales, &kAddMetrics};
 
 // --- The transaction -----------------------------------------------------------------------
 
@@ -233,12 +249,28 @@ Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
     const pqxx::result r = tx.exec_prepared(
         kUpsertSnapshot.name, batch.consumer_group, task, batch.generation,
         pqxx::binarystring(bytes.data(), bytes.size()), static_cast<int64_t>(bytes.size()));
-    if (r.affected_rows() == 0) {
+    if (r[0][0].as<int64_t>() == 0) {
       const pqxx::row stored = tx.exec_params1(
           "SELECT owner_generation FROM stream_task_state "
           "WHERE consumer_group = $1 AND task = $2",
           batch.consumer_group, task);
       return Fenced("task " + std::to_string(task), batch, stored[0].as<int64_t>(), "");
+    }
+  }
+  for (const auto& [task, bytes] : batch.snapshot_changes) {
+    const pqxx::result r =
+        tx.exec_prepared(kAppendChanges.name, batch.consumer_group, task, batch.generation,
+                         pqxx::binarystring(bytes.data(), bytes.size()));
+    if (r.empty()) {
+      const pqxx::result stored = tx.exec_params(
+          "SELECT owner_generation, snapshot_size FROM stream_task_state "
+          "WHERE consumer_group = $1 AND task = $2",
+          batch.consumer_group, task);
+      if (!stored.empty() && stored[0][0].as<int64_t>() > batch.generation) {
+        return Fenced("task " + std::to_string(task), batch, stored[0][0].as<int64_t>(), "");
+      }
+      return Internal("incremental snapshot of task " + std::to_string(task) + " of group " +
+                      batch.consumer_group + " without a full one stored before it");
     }
   }
   return Status::Ok();
@@ -445,6 +477,24 @@ Status LoadSnapshots(Connection& conn, const std::string& group, RestoredCheckpo
                                static_cast<size_t>(PQgetlength(res.get(), i, 2)));
     out.max_generation = std::max(out.max_generation, generation);
   }
+  // The incremental snapshots after them, in commit order.
+  res.reset(PQexecParams(raw,
+                         "SELECT task, changes FROM stream_task_state_changes "
+                         "WHERE consumer_group = $1 ORDER BY task, seq",
+                         1, nullptr, values, nullptr, nullptr, /*resultFormat=*/1));
+  if (res == nullptr || PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
+    const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
+    return store::SqlStateToStatus(state != nullptr ? state : "", PQerrorMessage(raw),
+                                   "loading incremental task snapshots");
+  }
+  for (int i = 0; i < PQntuples(res.get()); ++i) {
+    if (PQgetlength(res.get(), i, 0) != 4) {
+      return Internal("loading incremental task snapshots: unexpected binary column sizes");
+    }
+    const auto task = static_cast<int32_t>(BigEndian(PQgetvalue(res.get(), i, 0), 4));
+    out.snapshot_changes[task].emplace_back(PQgetvalue(res.get(), i, 1),
+                                            static_cast<size_t>(PQgetlength(res.get(), i, 1)));
+  }
   return Status::Ok();
 }
 
@@ -517,7 +567,10 @@ class PostgresCheckpointStore final : public CheckpointStore {
   }
 
   Status Commit(const CheckpointBatch& batch) override {
-    if (batch.offsets.empty() && batch.snapshots.empty() && batch.NoRows()) return Status::Ok();
+    if (batch.offsets.empty() && batch.snapshots.empty() && batch.snapshot_changes.empty() &&
+        batch.NoRows()) {
+      return Status::Ok();
+    }
     Inputs in;
     if (Status s = PrepareInputs(batch, in); !s.ok()) return s;
     Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
@@ -536,14 +589,17 @@ class PostgresCheckpointStore final : public CheckpointStore {
     if (s.ok()) {
       size_t snapshot_bytes = 0;
       for (const auto& [task, bytes] : batch.snapshots) snapshot_bytes += bytes.size();
+      size_t change_bytes = 0;
+      for (const auto& [task, bytes] : batch.snapshot_changes) change_bytes += bytes.size();
       Logger("stream")->debug(
           "checkpoint of group {} generation {}: {} transactions, {} items, {} sales rows, {} "
           "anomalies, {} sessions, {} cart abandonments, {} inventory rows, {} alerts, {} "
-          "snapshot bytes: {}",
+          "snapshot bytes, {} incremental snapshot bytes: {}",
           batch.consumer_group, batch.generation, batch.transactions.rows(),
           batch.transaction_items.rows(), in.sales.size(), batch.anomalies.size(),
           in.sessions.rows(), in.cart_abandonments.rows(), in.inventory.rows(),
-          in.resolved_alerts.rows() + in.other_alerts.rows(), snapshot_bytes, timer.text());
+          in.resolved_alerts.rows() + in.other_alerts.rows(), snapshot_bytes, change_bytes,
+          timer.text());
     }
     return ConnectionAware(s, conn);
   }

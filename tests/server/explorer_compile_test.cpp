@@ -324,6 +324,7 @@ TEST(ExplorerSchemaTest, InternalTablesAreNeverAllowed) {
     EXPECT_NE(t, "api_keys");
     EXPECT_NE(t, "stream_offsets");
     EXPECT_NE(t, "stream_task_state");
+    EXPECT_NE(t, "stream_task_state_changes");
     EXPECT_NE(t, "schema_migrations");
   }
   EXPECT_EQ(KindOfDataType("bigint"), ColumnKind::kInteger);

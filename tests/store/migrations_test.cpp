@@ -44,7 +44,8 @@ TEST(MigrationsTest, BuiltinMigrationsApplyOnceAndAreRecorded) {
   for (const char* table : {"products", "customers", "transactions", "transaction_items",
                             "sales_metrics_by_task", "transaction_anomalies", "stream_offsets",
                             "dead_letter_events", "kafka_metrics_by_partition", "sales_metrics",
-                            "sales_hourly", "kafka_metrics", "stream_task_state"}) {
+                            "sales_hourly", "kafka_metrics", "stream_task_state",
+                            "stream_task_state_changes"}) {
     EXPECT_EQ(Scalar(*conn, std::string("SELECT count(*) FROM ") + table), 0) << table;
   }
 

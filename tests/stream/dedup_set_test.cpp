@@ -60,6 +60,54 @@ TEST(DedupSetTest, MatchesABruteForceModelThroughExpiryAndRestore) {
   EXPECT_LE(set.size(), 5000u);
 }
 
+TEST(DedupSetTest, MatchesTheModelThroughIncrementalSnapshots) {
+  std::mt19937_64 rng(11);
+  DedupSet set;
+  std::map<std::string, Micros> first_seen;
+  Micros watermark = 0;
+  constexpr Micros kHorizon = 1000;
+  std::string base;
+  std::vector<std::string> changes;
+  int checkpoints = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    watermark += static_cast<Micros>(rng() % 3);
+    const Micros t = watermark + static_cast<Micros>(rng() % 50) - 25;
+    const std::string id = "E" + std::to_string(rng() % 5000);
+    const Micros cutoff = watermark - kHorizon;
+    auto it = first_seen.find(id);
+    const bool expected = it != first_seen.end() && it->second >= cutoff;
+    if (!expected) first_seen[id] = t;
+    ASSERT_EQ(set.CheckAndRemember(IdHash(id), t, cutoff), expected) << "event " << i;
+    if (i % 997 == 0) set.Expire(cutoff);
+    if (i % 3'001 != 3'000) continue;
+    // A checkpoint: full every 10th, else the changes since the previous one.
+    ++checkpoints;
+    std::string bytes;
+    SnapshotWriter w(bytes);
+    if (checkpoints % 10 == 1) {
+      set.Save(w);
+      base = std::move(bytes);
+      changes.clear();
+    } else {
+      set.SaveChanges(w);
+      changes.push_back(std::move(bytes));
+    }
+    set.ClearChanges();
+    if (checkpoints % 7 != 6) continue;
+    // A restart from this checkpoint: the full snapshot with the changes applied.
+    DedupSet restored;
+    SnapshotReader r(base);
+    ASSERT_TRUE(restored.Restore(r).ok());
+    for (const std::string& c : changes) {
+      SnapshotReader cr(c);
+      ASSERT_TRUE(restored.ApplyChanges(cr).ok());
+      EXPECT_TRUE(cr.at_end());
+    }
+    set = std::move(restored);
+  }
+  EXPECT_GT(checkpoints, 60);
+}
+
 TEST(DedupSetTest, ChecksForgetSightingsOlderThanTheCutoff) {
   // No Expire calls: the table still holds only about one horizon of ids.
   DedupSet set;

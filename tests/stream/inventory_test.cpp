@@ -95,6 +95,8 @@ TEST(InventoryTrackerTest, MatchesBruteForceOnRandomChanges) {
     std::vector<LowStockAlertRow> alert_rows;
     InventoryTracker::Output out{alert_rows};
     std::vector<InventoryRow> rows;
+    std::string base;
+    std::vector<std::string> increments;
     for (size_t i = 0; i < changes.size(); ++i) {
       const Change& c = changes[i];
       if (const auto* s = std::get_if<StockChange>(&c.what)) {
@@ -104,11 +106,27 @@ TEST(InventoryTrackerTest, MatchesBruteForceOnRandomChanges) {
       }
       if (i % 37 == 0) tracker.Collect(rows);  // live rows along the way
       if (i == 100) {  // and a snapshot round trip
-        std::string bytes;
-        SnapshotWriter w(bytes);
+        base.clear();
+        SnapshotWriter w(base);
         tracker.Save(w);
-        SnapshotReader r(bytes);
+        tracker.ClearChanges();
+        SnapshotReader r(base);
         ASSERT_TRUE(tracker.Restore(r).ok());
+      }
+      if (i == 104 || i == 108 || i == 111) {  // incremental snapshots after it
+        std::string& bytes = increments.emplace_back();
+        SnapshotWriter w(bytes);
+        tracker.SaveChanges(w);
+        tracker.ClearChanges();
+      }
+      if (i == 111) {  // a restart from the full snapshot and the changes (just collected)
+        SnapshotReader r(base);
+        ASSERT_TRUE(tracker.Restore(r).ok());
+        for (const std::string& bytes : increments) {
+          SnapshotReader cr(bytes);
+          ASSERT_TRUE(tracker.ApplyChanges(cr).ok());
+          EXPECT_TRUE(cr.at_end());
+        }
       }
     }
     tracker.Collect(rows);

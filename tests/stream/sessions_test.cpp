@@ -192,6 +192,61 @@ TEST(SessionTrackerTest, RestoringASnapshotMidStreamChangesNothing) {
   }
 }
 
+// Incremental checkpoints: a full snapshot early, then only the changes at several later
+// points (sessions opened, changed, closed and reopened in between); restoring the full one
+// and applying the changes in order must continue exactly like the original.
+TEST(SessionTrackerTest, RestoringIncrementalSnapshotsMidStreamChangesNothing) {
+  CatalogLookup catalog;
+  for (uint32_t seed = 200; seed < 240; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const std::vector<Timed> events = RandomEvents(seed, 300);
+    Outputs o;
+    auto first = std::make_unique<SessionTracker>(
+        SessionTracker::Options{.gap = kGap, .cart_timeout = kTimeout}, catalog, 3);
+    SessionTracker::Output out = o.Out();
+    std::string base;
+    std::vector<std::string> changes;
+    const size_t cut = 150 + seed % 150;
+    for (size_t i = 0; i < cut; ++i) {
+      Feed(*first, events[i], o);
+      if (i % 17 != 5) continue;
+      first->AdvanceTo(events[i].key.effective_time + 1, out);
+      std::string bytes;
+      SnapshotWriter w(bytes);
+      if (base.empty()) {
+        first->Save(w);
+        base = std::move(bytes);
+      } else {
+        first->SaveChanges(w);
+        changes.push_back(std::move(bytes));
+      }
+      first->ClearChanges();
+    }
+    first->AdvanceTo(events[cut - 1].key.effective_time + 1, out);
+    {
+      std::string bytes;
+      SnapshotWriter w(bytes);
+      first->SaveChanges(w);
+      changes.push_back(std::move(bytes));
+    }
+    ASSERT_FALSE(base.empty());
+    SessionTracker second({.gap = kGap, .cart_timeout = kTimeout}, catalog, 3);
+    SnapshotReader r(base);
+    ASSERT_TRUE(second.Restore(r).ok());
+    for (const std::string& c : changes) {
+      SnapshotReader cr(c);
+      ASSERT_TRUE(second.ApplyChanges(cr).ok());
+      EXPECT_TRUE(cr.at_end());
+    }
+    EXPECT_EQ(second.open_sessions(), first->open_sessions());
+    first.reset();
+    for (size_t i = cut; i < events.size(); ++i) Feed(second, events[i], o);
+    second.AdvanceTo(INT64_MAX, out);
+    ExpectSameAsBruteForce(events, o, catalog);
+    if (HasFailure()) return;
+  }
+}
+
 TEST(SessionTrackerTest, LiveRowsOfOpenSessions) {
   CatalogLookup catalog;
   SessionTracker tracker({.gap = kGap, .cart_timeout = kTimeout}, catalog, 0);

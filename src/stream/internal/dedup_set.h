@@ -54,6 +54,7 @@ class DedupSet {
       Insert(hash, event_time);
     }
     fifo_.push_back({event_time, hash});
+    ++unsaved_;
     return false;
   }
 
@@ -64,6 +65,7 @@ class DedupSet {
     while (!fifo_.empty() && fifo_.front().time < cutoff) {
       const Entry e = fifo_.front();
       fifo_.pop_front();
+      unsaved_ = std::min(unsaved_, fifo_.size());
       Micros* first = Find(e.hash);
       if (first != nullptr && *first == e.time) Erase(e.hash);
     }
@@ -80,10 +82,53 @@ class DedupSet {
     }
   }
 
+  //! The sightings remembered since the last ClearChanges (the newest entries of the
+  //! arrival-order queue), for an incremental checkpoint: applying them in order over the
+  //! state saved then (ApplyChanges) gives a set that answers every later check alike.
+  //! Expired sightings need no record: they answer "new" whether present or not.
+  void SaveChanges(SnapshotWriter& out) const {
+    const size_t n = std::min(unsaved_, fifo_.size());
+    out.U64(n);
+    for (size_t i = fifo_.size() - n; i < fifo_.size(); ++i) {
+      out.U64(fifo_[i].hash);
+      out.I64(fifo_[i].time);
+    }
+  }
+  //! Starts recording changes afresh (after a Save or SaveChanges was committed).
+  void ClearChanges() { unsaved_ = 0; }
+
+  //! Applies what SaveChanges wrote on top of the restored state (a later sighting of an
+  //! id replaces the earlier one, as CheckAndRemember does).
+  Status ApplyChanges(SnapshotReader& in) {
+    const uint64_t n = in.U64();
+    if (!in.status().ok() || n > (1ULL << 32)) return InvalidArgument("corrupt dedup changes");
+    for (uint64_t i = 0; i < n && in.status().ok(); ++i) {
+      const uint64_t key = Key(in.U64());
+      const Micros time = in.I64();
+      if (Micros* first = Find(key)) {
+        *first = time;
+      } else {
+        Insert(key, time);
+      }
+    }
+    // Expire relies on the queue's times being about ascending: rebuild it from the table.
+    std::vector<Entry> entries;
+    entries.reserve(size_);
+    for (const Slot& slot : slots_) {
+      if (slot.key != 0) entries.push_back({slot.time, slot.key});
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.time < b.time; });
+    fifo_.assign(entries.begin(), entries.end());
+    unsaved_ = 0;
+    return in.status();
+  }
+
   Status Restore(SnapshotReader& in) {
     slots_.clear();
     size_ = 0;
     fifo_.clear();
+    unsaved_ = 0;
     std::vector<Entry> entries;
     const uint64_t n = in.U64();
     if (!in.status().ok() || n > (1ULL << 32)) return InvalidArgument("corrupt dedup state");
@@ -164,6 +209,7 @@ class DedupSet {
   std::vector<Slot> slots_;  //!< power-of-two size, at most 3/4 full
   size_t size_ = 0;
   std::deque<Entry> fifo_;  //!< sightings in arrival order; entries may be stale (re-sighted)
+  size_t unsaved_ = 0;      //!< the newest entries of fifo_ not yet in a checkpoint
 };
 
 }  // namespace gm::stream::internal

@@ -1,6 +1,7 @@
 #include "stream/internal/task.h"
 
 #include <algorithm>
+#include <set>
 
 #include "events/codec.h"
 #include "stream/processors/archive.h"
@@ -12,6 +13,15 @@ namespace {
 // 2: sessions, carts and inventory. 3: the upstream watermarks of the stock re-partition
 // topic (StockInbox), at the end.
 constexpr uint8_t kSnapshotVersion = 3;
+// The first byte of an incremental snapshot (the changes since the task's previous one):
+// the small state whole (the upstream watermarks included), the keyed state (dedup
+// sightings, users, sessions, products) as changed and removed keys. Distinct from every
+// full snapshot version.
+constexpr uint8_t kChangesFormat = 0x43;
+// A full snapshot is due once the changes written since the last one add up to its size
+// (so checkpoints cost at most about twice the changed state, and a restore reads at most
+// about twice the state), or after this many incremental ones.
+constexpr int kMaxChangesBetweenFull = 100;
 
 SalesWindows::Options SalesOptions(const StreamConfig& c) {
   return {.size = c.window_size, .slide = c.window_slide};
@@ -62,15 +72,19 @@ void Task::AddTransaction(const events::Transaction& tx, const OrderKey& key, bo
                           CheckpointBatch& batch) {
   AppendArchiveRows(tx, catalog_, batch.transactions, batch.transaction_items);
   if (!late) sales_.Add(tx, catalog_);
-  queue_.push({.key = key, .late = late, .slot = transactions_.Put(tx)});
+  Queue(key, late, transactions_.Put(tx));
 }
 
 void Task::AddView(const events::ProductView& view, const OrderKey& key) {
-  queue_.push({.key = key, .late = false, .slot = views_.Put(view)});
+  Queue(key, false, views_.Put(view));
 }
 
 void Task::AddCart(const events::CartEvent& cart, const OrderKey& key) {
-  queue_.push({.key = key, .late = false, .slot = carts_.Put(cart)});
+  Queue(key, false, carts_.Put(cart));
+}
+
+void Task::Queue(const OrderKey& key, bool late, size_t slot) {
+  queue_.push({.key = key, .late = late, .slot = slot, .seq = next_seq_++});
 }
 
 void Task::AddInventoryUpdate(const events::InventoryUpdate& update, const OrderKey& key) {
@@ -175,6 +189,8 @@ void Task::Advance(Micros watermark, CheckpointBatch& batch) {
   while (!queue_.empty() && queue_.top().key.effective_time < watermark_) {
     const Pending p = queue_.top();
     queue_.pop();
+    // An event the last snapshot holds as pending: the next incremental one removes it.
+    if (p.seq < saved_seq_) applied_.push_back(p.key);
     Apply(p, batch);
   }
   SessionTracker::Output out{batch.sessions, batch.cart_abandonments, outbox_};
@@ -235,9 +251,60 @@ void ForEachInOrder(Heap heap, Fn fn) {
 
 }  // namespace
 
-void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
+void Task::SavePending(SnapshotWriter& w, const Pending& p, std::string& json) const {
+  SaveKey(w, p.key);
+  w.U8(p.late);
+  json.clear();
+  switch (static_cast<events::Topic>(p.key.topic)) {
+    case events::Topic::kTransactions:
+      events::EncodeTransaction(transactions_[p.slot], json);
+      break;
+    case events::Topic::kProductViews:
+      events::EncodeProductView(views_[p.slot], json);
+      break;
+    case events::Topic::kCartEvents:
+      events::EncodeCartEvent(carts_[p.slot], json);
+      break;
+    case events::Topic::kInventoryUpdates:
+      break;
+  }
+  w.Bytes(json);
+}
+
+Status Task::LoadPending(SnapshotReader& r, bool v1, events::Decoder& decoder,
+                         events::Event& event) {
+  const OrderKey key = LoadKey(r);
+  const bool late = v1 ? false : r.U8() != 0;
+  const auto topic = static_cast<events::Topic>(key.topic);
+  Status s = decoder.Decode(topic, r.Bytes(), event);
+  if (!s.ok()) return InvalidArgument("snapshot holds an undecodable event: " + s.message());
+  size_t slot = 0;
+  switch (topic) {
+    case events::Topic::kTransactions:
+      slot = transactions_.Put(event.transaction);
+      break;
+    case events::Topic::kProductViews:
+      slot = views_.Put(event.view);
+      break;
+    case events::Topic::kCartEvents:
+      slot = carts_.Put(event.cart);
+      break;
+    case events::Topic::kInventoryUpdates:
+      return InvalidArgument("snapshot holds an inventory update in the user stage");
+  }
+  Queue(key, late, slot);
+  return Status::Ok();
+}
+
+bool Task::FullSnapshotDue() const {
+  return !has_base_ || changes_bytes_ >= base_bytes_ ||
+         changes_since_base_ >= kMaxChangesBetweenFull;
+}
+
+void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out, bool full) {
+  const size_t start = out.size();
   SnapshotWriter w(out);
-  w.U8(kSnapshotVersion);
+  w.U8(full ? kSnapshotVersion : kChangesFormat);
   w.I64(id_);
   w.I64(watermark_);
   w.I64(inventory_watermark_);
@@ -247,29 +314,31 @@ void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
     w.I64(c.partition);
     w.I64(c.max_seen);
   }
-  for (const DedupSet& d : dedup_) d.Save(w);
-  // Pending events as their JSON encoding (the codec round-trips exactly).
-  std::string json;
-  w.U32(static_cast<uint32_t>(queue_.size()));
-  ForEachInOrder(queue_, [&](const Pending& p) {
-    SaveKey(w, p.key);
-    w.U8(p.late);
-    json.clear();
-    switch (static_cast<events::Topic>(p.key.topic)) {
-      case events::Topic::kTransactions:
-        events::EncodeTransaction(transactions_[p.slot], json);
-        break;
-      case events::Topic::kProductViews:
-        events::EncodeProductView(views_[p.slot], json);
-        break;
-      case events::Topic::kCartEvents:
-        events::EncodeCartEvent(carts_[p.slot], json);
-        break;
-      case events::Topic::kInventoryUpdates:
-        break;
+  for (const DedupSet& d : dedup_) {
+    if (full) {
+      d.Save(w);
+    } else {
+      d.SaveChanges(w);
     }
-    w.Bytes(json);
-  });
+  }
+  // Pending events as their JSON encoding (the codec round-trips exactly): all of them, or
+  // the keys of those applied since the last snapshot and the ones queued since.
+  std::string json;
+  if (full) {
+    w.U32(static_cast<uint32_t>(queue_.size()));
+    ForEachInOrder(queue_, [&](const Pending& p) { SavePending(w, p, json); });
+  } else {
+    w.U32(static_cast<uint32_t>(applied_.size()));
+    for (const OrderKey& key : applied_) SaveKey(w, key);
+    uint32_t queued = 0;
+    queue_.ForEachUnordered([&](const Pending& p) { queued += p.seq >= saved_seq_ ? 1 : 0; });
+    w.U32(queued);
+    queue_.ForEachUnordered([&](const Pending& p) {
+      if (p.seq >= saved_seq_) SavePending(w, p, json);
+    });
+  }
+  applied_.clear();
+  saved_seq_ = next_seq_;
   w.U32(static_cast<uint32_t>(stock_queue_.size()));
   ForEachInOrder(stock_queue_, [&](const StockPending& p) {
     SaveKey(w, p.key);
@@ -288,19 +357,57 @@ void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out) const {
     }
   });
   sales_.Save(w);
-  anomalies_.Save(w);
-  sessions_.Save(w);
-  inventory_.Save(w);
-  inbox_.Save(w);
+  if (full) {
+    anomalies_.Save(w);
+    sessions_.Save(w);
+    inventory_.Save(w);
+  } else {
+    anomalies_.SaveChanges(w);
+    sessions_.SaveChanges(w);
+    inventory_.SaveChanges(w);
+  }
+  inbox_.Save(w);  // small: whole in both kinds
+  // From here on the processors record changes against this snapshot.
+  for (DedupSet& d : dedup_) d.ClearChanges();
+  anomalies_.ClearChanges();
+  sessions_.ClearChanges();
+  inventory_.ClearChanges();
+  const size_t bytes = out.size() - start;
+  if (full) {
+    has_base_ = true;
+    base_bytes_ = bytes;
+    changes_bytes_ = 0;
+    changes_since_base_ = 0;
+  } else {
+    changes_bytes_ += bytes;
+    ++changes_since_base_;
+  }
 }
 
-Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks) {
+Status Task::Restore(std::string_view snapshot, const std::vector<std::string>& changes,
+                     std::vector<ClockEntry>& clocks) {
+  if (Status s = RestoreOne(snapshot, /*changes=*/false, clocks); !s.ok()) return s;
+  for (const std::string& c : changes) {
+    if (Status s = RestoreOne(c, /*changes=*/true, clocks); !s.ok()) return s;
+  }
+  // The next checkpoint writes the whole state: what was restored becomes its base.
+  has_base_ = false;
+  return Status::Ok();
+}
+
+Status Task::RestoreOne(std::string_view snapshot, bool changes,
+                        std::vector<ClockEntry>& clocks) {
   SnapshotReader r(snapshot);
   const uint8_t version = r.U8();
+  if (changes != (version == kChangesFormat)) {
+    return InvalidArgument("task " + std::to_string(id_) +
+                           (changes ? ": incremental snapshot expected, found a full one"
+                                    : ": full snapshot expected, found an incremental one"));
+  }
   // Version 1 (before sessions, carts and inventory) restores with those empty; version 2
   // (before the re-partition topic) with no upstream watermarks.
   const bool v1 = version == 1;
-  if (version < 1 || version > kSnapshotVersion) {
+  if (!changes && (version < 1 || version > kSnapshotVersion)) {
     return InvalidArgument("task " + std::to_string(id_) +
                            ": snapshot of an unknown format version (written by another "
                            "release?)");
@@ -318,42 +425,56 @@ Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks)
     clocks.push_back(std::move(c));
   }
   for (DedupSet& d : dedup_) {
-    if (Status s = d.Restore(r); !s.ok()) return s;
+    if (Status s = changes ? d.ApplyChanges(r) : d.Restore(r); !s.ok()) return s;
   }
-  queue_ = {};
+  events::Decoder decoder(64 << 20);
+  events::Event event;
+  if (changes) {
+    // Drop the pending events applied since the previous snapshot, then queue the new ones.
+    const uint32_t n_applied = r.U32();
+    std::set<OrderKey> applied;
+    for (uint32_t i = 0; i < n_applied && r.status().ok(); ++i) applied.insert(LoadKey(r));
+    std::vector<Pending> kept;
+    kept.reserve(queue_.size());
+    while (!queue_.empty()) {
+      const Pending p = queue_.top();
+      queue_.pop();
+      if (applied.count(p.key) == 0) {
+        kept.push_back(p);
+        continue;
+      }
+      switch (static_cast<events::Topic>(p.key.topic)) {
+        case events::Topic::kTransactions:
+          transactions_.Free(p.slot);
+          break;
+        case events::Topic::kProductViews:
+          views_.Free(p.slot);
+          break;
+        case events::Topic::kCartEvents:
+          carts_.Free(p.slot);
+          break;
+        case events::Topic::kInventoryUpdates:
+          break;
+      }
+    }
+    for (const Pending& p : kept) queue_.push(p);
+  } else {
+    queue_ = {};
+    transactions_.Clear();
+    views_.Clear();
+    carts_.Clear();
+  }
   stock_queue_ = {};
-  transactions_.Clear();
-  views_.Clear();
-  carts_.Clear();
   stock_changes_.Clear();
   inventory_updates_.Clear();
   outbox_.clear();
   inbox_.Clear();
-  events::Decoder decoder(64 << 20);
-  events::Event event;
+  applied_.clear();
   const uint32_t n_pending = r.U32();
   for (uint32_t i = 0; i < n_pending && r.status().ok(); ++i) {
-    const OrderKey key = LoadKey(r);
-    const bool late = v1 ? false : r.U8() != 0;
-    const auto topic = static_cast<events::Topic>(key.topic);
-    Status s = decoder.Decode(topic, r.Bytes(), event);
-    if (!s.ok()) return InvalidArgument("snapshot holds an undecodable event: " + s.message());
-    size_t slot = 0;
-    switch (topic) {
-      case events::Topic::kTransactions:
-        slot = transactions_.Put(event.transaction);
-        break;
-      case events::Topic::kProductViews:
-        slot = views_.Put(event.view);
-        break;
-      case events::Topic::kCartEvents:
-        slot = carts_.Put(event.cart);
-        break;
-      case events::Topic::kInventoryUpdates:
-        return InvalidArgument("snapshot holds an inventory update in the user stage");
-    }
-    queue_.push({.key = key, .late = late, .slot = slot});
+    if (Status s = LoadPending(r, v1, decoder, event); !s.ok()) return s;
   }
+  saved_seq_ = next_seq_;
   const uint32_t n_stock = v1 ? 0 : r.U32();
   for (uint32_t i = 0; i < n_stock && r.status().ok(); ++i) {
     StockPending p;
@@ -378,12 +499,18 @@ Status Task::Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks)
     stock_queue_.push(p);
   }
   if (Status s = sales_.Restore(r); !s.ok()) return s;
-  if (Status s = anomalies_.Restore(r); !s.ok()) return s;
-  if (!v1) {
-    if (Status s = sessions_.Restore(r); !s.ok()) return s;
-    if (Status s = inventory_.Restore(r); !s.ok()) return s;
+  if (changes) {
+    if (Status s = anomalies_.ApplyChanges(r); !s.ok()) return s;
+    if (Status s = sessions_.ApplyChanges(r); !s.ok()) return s;
+    if (Status s = inventory_.ApplyChanges(r); !s.ok()) return s;
+  } else {
+    if (Status s = anomalies_.Restore(r); !s.ok()) return s;
+    if (!v1) {
+      if (Status s = sessions_.Restore(r); !s.ok()) return s;
+      if (Status s = inventory_.Restore(r); !s.ok()) return s;
+    }
   }
-  if (version >= 3) {
+  if (changes || version >= 3) {
     if (Status s = inbox_.Restore(r); !s.ok()) return s;
   }
   if (!r.status().ok()) return r.status();

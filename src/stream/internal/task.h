@@ -2,6 +2,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <queue>
 #include <string>
@@ -11,6 +12,7 @@
 #include "common/config.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "events/codec.h"
 #include "events/event.h"
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
@@ -57,6 +59,55 @@ class SlotPool {
  private:
   std::vector<T> slots_;
   std::vector<size_t> free_;
+};
+
+//! A min-queue by T's operator> for keys that mostly arrive in ascending order (one
+//! source partition's events, in file or offset order, are mostly in time order): those
+//! append to a sorted run in O(1); only the others (late or reordered ones) go to a heap.
+//! top() is the smaller of the two fronts, so the order is the same as one heap's.
+template <typename T>
+class MostlySortedQueue {
+ public:
+  void push(const T& v) {
+    if (run_.empty() || !(run_.back() > v)) {
+      run_.push_back(v);
+    } else {
+      heap_.push(v);
+    }
+  }
+  bool empty() const { return run_.empty() && heap_.empty(); }
+  size_t size() const { return run_.size() + heap_.size(); }
+  //! REQUIRES: !empty().
+  const T& top() const {
+    if (heap_.empty()) return run_.front();
+    if (run_.empty()) return heap_.top();
+    return heap_.top() > run_.front() ? run_.front() : heap_.top();
+  }
+  //! REQUIRES: !empty().
+  void pop() {
+    if (heap_.empty() || (!run_.empty() && heap_.top() > run_.front())) {
+      run_.pop_front();
+    } else {
+      heap_.pop();
+    }
+  }
+  //! Calls fn(element) for every element, in no particular order.
+  template <typename Fn>
+  void ForEachUnordered(Fn&& fn) const {
+    for (const T& v : run_) fn(v);
+    // A copy-free walk over the heap's vector (priority_queue keeps it protected).
+    struct Peek : std::priority_queue<T, std::vector<T>, std::greater<>> {
+      static const std::vector<T>& Of(const std::priority_queue<T, std::vector<T>,
+                                                                std::greater<>>& q) {
+        return q.*&Peek::c;
+      }
+    };
+    for (const T& v : Peek::Of(heap_)) fn(v);
+  }
+
+ private:
+  std::deque<T> run_;  //!< ascending
+  std::priority_queue<T, std::vector<T>, std::greater<>> heap_;
 };
 
 //! All state of one task — one partition number: the user-keyed state of that partition's
@@ -119,11 +170,24 @@ class Task {
   //! watermark passed), inventory, and with `open_sessions` the open sessions.
   void CollectLive(CheckpointBatch& batch, bool open_sessions);
 
-  //! The task's whole state plus the clocks of its source partitions.
-  //! REQUIRES: the outbox is empty (routed).
-  void Save(const std::vector<ClockEntry>& clocks, std::string& out) const;
-  //! Replaces the state with a snapshot's; `clocks` receives the saved source clocks.
-  Status Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks);
+  //! Appends a snapshot to `out`: with `full`, the task's whole state; else only what
+  //! changed since the previous Save (the small state whole, and the dedup sightings,
+  //! users, sessions and products added, changed or removed) — restored by applying it
+  //! over the snapshots before it. Either way with the clocks of its source partitions,
+  //! and from then on changes are recorded against this snapshot.
+  //! REQUIRES: the outbox is empty (routed); every Save is committed in order, or the
+  //! task is dropped (a failed commit ends the worker).
+  void Save(const std::vector<ClockEntry>& clocks, std::string& out, bool full = true);
+  //! Whether the next Save should be full: none since the task was created or restored,
+  //! or the changes saved since the last full one add up to its size.
+  bool FullSnapshotDue() const;
+  //! Replaces the state with a full snapshot's, then applies `changes` (incremental
+  //! snapshots saved after it, in order); `clocks` receives the saved source clocks.
+  Status Restore(std::string_view snapshot, const std::vector<std::string>& changes,
+                 std::vector<ClockEntry>& clocks);
+  Status Restore(std::string_view snapshot, std::vector<ClockEntry>& clocks) {
+    return Restore(snapshot, {}, clocks);
+  }
 
   int64_t anomalies_written() const { return anomalies_written_; }
   size_t pending() const { return queue_.size(); }
@@ -133,6 +197,7 @@ class Task {
     OrderKey key;
     bool late = false;  //!< a late transaction: scored and sold, not in sessions
     size_t slot;        //!< into the pool of key.topic
+    uint64_t seq = 0;   //!< order of queuing (next_seq_), for incremental snapshots
     bool operator>(const Pending& o) const { return key > o.key; }
   };
   struct StockPending {
@@ -147,6 +212,13 @@ class Task {
   };
 
   void Apply(const Pending& p, CheckpointBatch& batch);
+  void Queue(const OrderKey& key, bool late, size_t slot);
+  //! Writes one pending user-stage event (its key, late flag and JSON encoding).
+  void SavePending(SnapshotWriter& w, const Pending& p, std::string& json) const;
+  //! Reads what SavePending wrote and queues it.
+  Status LoadPending(SnapshotReader& r, bool v1, events::Decoder& decoder, events::Event& event);
+  //! Restores a full snapshot, or applies an incremental one (`changes`).
+  Status RestoreOne(std::string_view snapshot, bool changes, std::vector<ClockEntry>& clocks);
 
   int32_t id_;
   const StreamConfig& config_;
@@ -160,17 +232,29 @@ class Task {
   InventoryTracker inventory_;
   StockInbox inbox_;
   //! User-stage events waiting for the watermark, in a min-heap by OrderKey.
-  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue_;
+  MostlySortedQueue<Pending> queue_;
   SlotPool<events::Transaction> transactions_;
   SlotPool<events::ProductView> views_;
   SlotPool<events::CartEvent> carts_;
   //! Inventory-stage work waiting for its watermark, in a min-heap by (OrderKey, sub).
+  //! (Changes come from every task's user stage, interleaved: a plain heap does best.)
   std::priority_queue<StockPending, std::vector<StockPending>, std::greater<>> stock_queue_;
   SlotPool<StockChange> stock_changes_;
   SlotPool<events::InventoryUpdate> inventory_updates_;
   std::vector<StockChange> outbox_;
   std::vector<AnomalyRow> anomaly_scratch_;
   int64_t anomalies_written_ = 0;
+  // Incremental snapshots of the user-stage queue: events queued since the last Save have
+  // seq ≥ saved_seq_; applied_ holds the keys of events applied since that were in it.
+  uint64_t next_seq_ = 0;
+  uint64_t saved_seq_ = 0;
+  std::vector<OrderKey> applied_;
+  // Incremental snapshots: whether a full one was saved since the task was created or
+  // restored, its size, and the incremental ones saved since.
+  bool has_base_ = false;
+  size_t base_bytes_ = 0;
+  size_t changes_bytes_ = 0;
+  int changes_since_base_ = 0;
 };
 
 }  // namespace gm::stream::internal

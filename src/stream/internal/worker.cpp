@@ -158,7 +158,9 @@ Result<std::optional<int64_t>> Worker::Restore(bool restore_offsets,
     // Claim leaves an empty snapshot for a task that never committed state.
     if (it == r.snapshots.end() || it->second.empty()) continue;
     std::vector<ClockEntry> clocks;
-    if (Status s = task->Restore(it->second, clocks); !s.ok()) return s;
+    if (Status s = task->Restore(it->second, r.ChangesOf(task->id()), clocks); !s.ok()) {
+      return s;
+    }
     restored_clocks_[task->id()] = std::move(clocks);
   }
   std::optional<int64_t> next;
@@ -423,14 +425,17 @@ Status Worker::Checkpoint(Micros now) {
       if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;
       clocks.push_back({sp->topic, sp->partition, sp->max_seen});
     }
-    auto [slot, fresh] = b.snapshots.try_emplace(task->id());
+    // Mostly only what changed since the task's previous snapshot; the whole state when
+    // the changes add up to its size (Task::FullSnapshotDue).
+    const bool full = task->FullSnapshotDue();
+    auto [slot, fresh] = (full ? b.snapshots : b.snapshot_changes).try_emplace(task->id());
     std::string& snapshot = slot->second;
     if (fresh && !b.spare_snapshot_buffers.empty()) {
       snapshot = std::move(b.spare_snapshot_buffers.back());
       b.spare_snapshot_buffers.pop_back();
     }
     snapshot.clear();
-    task->Save(clocks, snapshot);
+    task->Save(clocks, snapshot, full);
   }
   const Micros interval_start =
       now - (now % kMetricsInterval + kMetricsInterval) % kMetricsInterval;
@@ -544,7 +549,7 @@ void Worker::OnAssign(std::vector<bus::PartitionOffset>& partitions) {
     auto it = restored->snapshots.find(id);
     if (it == restored->snapshots.end() || it->second.empty()) continue;
     std::vector<ClockEntry> clocks;
-    if (Status s = slot->Restore(it->second, clocks); !s.ok()) {
+    if (Status s = slot->Restore(it->second, restored->ChangesOf(id), clocks); !s.ok()) {
       fatal_ = s;
       return;
     }

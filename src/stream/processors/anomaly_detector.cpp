@@ -116,6 +116,10 @@ double AnomalyDetector::Score(const events::Transaction& tx, Micros effective_ti
     std::push_heap(expiry_.begin(), expiry_.end(), std::greater<>());
   }
   UserState& user = users_.value(user_index);
+  if (!user.unsaved) {
+    user.unsaved = true;
+    unsaved_.push_back(user_index);
+  }
   // Entries at or before t − window are outside (t − window, t] for this and every later
   // transaction (Score is called in effective-time order).
   DropUpTo(user.recent, SaturatingSub(effective_time, options_.velocity_window));
@@ -295,6 +299,7 @@ void AnomalyDetector::Expire(Micros watermark) {
     Expiry& due = expiry_.back();
     const Micros at = ErasableAt(users_.value(due.user).last_seen);
     if (at <= watermark) {
+      forgotten_.emplace_back(users_.id(due.user));
       users_.Erase(due.user);
       expiry_.pop_back();
     } else {
@@ -304,27 +309,21 @@ void AnomalyDetector::Expire(Micros watermark) {
   }
 }
 
-void AnomalyDetector::Save(SnapshotWriter& out) const {
-  // In the table's own order: a checkpoint saves every tracked user each time, so sorting
-  // them (for byte-identical snapshots) would cost more than the state is worth; the
-  // restored state, not its bytes, is what must be identical.
-
+void AnomalyDetector::SaveUser(SnapshotWriter& out, std::string_view id,
+                               const UserState& user) const {
   // Velocity entries Expire declared dead are left out, as if it had pruned them.
   const Micros dead = SaturatingSub(expired_to_, options_.velocity_window);
+  out.Bytes(id);
+  out.I64(user.amounts.n);
+  out.F64(user.amounts.mean);
+  out.F64(user.amounts.m2);
+  out.I64(user.last_seen);
+  const auto live = std::upper_bound(user.recent.begin(), user.recent.end(), dead);
+  out.U32(static_cast<uint32_t>(user.recent.end() - live));
+  for (auto it = live; it != user.recent.end(); ++it) out.I64(*it);
+}
 
-  out.U8(kSnapshotVersion);
-  out.I64(expired_to_);
-  out.U64(users_.size());
-  users_.ForEach([&](uint32_t, std::string_view id, const UserState& user) {
-    out.Bytes(id);
-    out.I64(user.amounts.n);
-    out.F64(user.amounts.mean);
-    out.F64(user.amounts.m2);
-    out.I64(user.last_seen);
-    const auto live = std::upper_bound(user.recent.begin(), user.recent.end(), dead);
-    out.U32(static_cast<uint32_t>(user.recent.end() - live));
-    for (auto it = live; it != user.recent.end(); ++it) out.I64(*it);
-  });
+void AnomalyDetector::SaveCategories(SnapshotWriter& out) const {
   out.U64(categories_.size());
   for (const auto& [name, baseline] : categories_) {
     out.Bytes(name);
@@ -332,6 +331,78 @@ void AnomalyDetector::Save(SnapshotWriter& out) const {
     out.F64(baseline.mean);
     out.F64(baseline.m2);
   }
+}
+
+void AnomalyDetector::Save(SnapshotWriter& out) const {
+  // In the table's own order: sorting the users (for byte-identical snapshots) would cost
+  // more than the state is worth; the restored state, not its bytes, is what must be
+  // identical.
+  out.U8(kSnapshotVersion);
+  out.I64(expired_to_);
+  out.U64(users_.size());
+  users_.ForEach([&](uint32_t, std::string_view id, const UserState& user) {
+    SaveUser(out, id, user);
+  });
+  SaveCategories(out);
+}
+
+void AnomalyDetector::SaveChanges(SnapshotWriter& out) const {
+  out.U8(kSnapshotVersion);
+  out.I64(expired_to_);
+  out.U64(forgotten_.size());
+  for (const std::string& id : forgotten_) out.Bytes(id);
+  uint64_t changed = 0;
+  for (uint32_t index : unsaved_) changed += users_.value(index).unsaved ? 1 : 0;
+  out.U64(changed);
+  for (uint32_t index : unsaved_) {
+    // An index listed twice (erased and reused since) is written twice: harmless.
+    if (users_.value(index).unsaved) SaveUser(out, users_.id(index), users_.value(index));
+  }
+  SaveCategories(out);
+}
+
+void AnomalyDetector::ClearChanges() {
+  // Erase resets a forgotten user's value, flag included.
+  for (uint32_t index : unsaved_) users_.value(index).unsaved = false;
+  unsaved_.clear();
+  forgotten_.clear();
+}
+
+namespace {
+
+// Reads one user's state (SaveUser's layout); fails `in` when it is inconsistent.
+template <typename UserState>
+std::string_view LoadUserInto(SnapshotReader& in, UserState& user) {
+  const std::string_view id = in.Bytes();
+  user.amounts.n = in.I64();
+  user.amounts.mean = in.F64();
+  user.amounts.m2 = in.F64();
+  user.last_seen = in.I64();
+  const uint32_t recent = in.U32();
+  for (uint32_t r = 0; r < recent && in.status().ok(); ++r) {
+    const Micros t = in.I64();
+    if ((!user.recent.empty() && t < user.recent.back()) || t > user.last_seen) in.Fail();
+    user.recent.push_back(t);
+  }
+  if (in.status().ok() && !ValidBaseline(user.amounts)) in.Fail();
+  return id;
+}
+
+}  // namespace
+
+Status AnomalyDetector::LoadCategories(SnapshotReader& in,
+                                       std::map<std::string, Baseline, std::less<>>& out) {
+  const uint64_t category_count = in.U64();
+  for (uint64_t i = 0; i < category_count && in.status().ok(); ++i) {
+    const std::string_view name = in.Bytes();
+    Baseline b;
+    b.n = in.I64();
+    b.mean = in.F64();
+    b.m2 = in.F64();
+    if (!in.status().ok()) break;
+    if (!ValidBaseline(b) || !out.emplace(std::string(name), b).second) in.Fail();
+  }
+  return in.status();
 }
 
 Status AnomalyDetector::Restore(SnapshotReader& in) {
@@ -348,39 +419,51 @@ Status AnomalyDetector::Restore(SnapshotReader& in) {
   decltype(categories_) categories;
   const uint64_t user_count = in.U64();
   for (uint64_t i = 0; i < user_count && in.status().ok(); ++i) {
-    const std::string_view id = in.Bytes();
     UserState user;
-    user.amounts.n = in.I64();
-    user.amounts.mean = in.F64();
-    user.amounts.m2 = in.F64();
-    user.last_seen = in.I64();
-    const uint32_t recent = in.U32();
-    for (uint32_t r = 0; r < recent && in.status().ok(); ++r) {
-      const Micros t = in.I64();
-      if ((!user.recent.empty() && t < user.recent.back()) || t > user.last_seen) in.Fail();
-      user.recent.push_back(t);
-    }
+    const std::string_view id = LoadUserInto(in, user);
     if (!in.status().ok()) break;
-    if (!ValidBaseline(user.amounts) || users.Find(id) != Users::kNone) {
+    if (users.Find(id) != Users::kNone) {
       in.Fail();
       break;
     }
     users.value(users.Insert(id)) = std::move(user);
   }
-  const uint64_t category_count = in.U64();
-  for (uint64_t i = 0; i < category_count && in.status().ok(); ++i) {
-    const std::string_view name = in.Bytes();
-    Baseline b;
-    b.n = in.I64();
-    b.mean = in.F64();
-    b.m2 = in.F64();
-    if (!in.status().ok()) break;
-    if (!ValidBaseline(b) || !categories.emplace(std::string(name), b).second) in.Fail();
-  }
-  if (!in.status().ok()) return in.status();
+  if (Status s = LoadCategories(in, categories); !s.ok()) return s;
   users_ = std::move(users);
   categories_ = std::move(categories);
   expired_to_ = expired_to;
+  unsaved_.clear();
+  forgotten_.clear();
+  RebuildExpiry();
+  return Status::Ok();
+}
+
+Status AnomalyDetector::ApplyChanges(SnapshotReader& in) {
+  const uint8_t version = in.U8();
+  if (!in.status().ok()) return in.status();
+  if (version != kSnapshotVersion) {
+    return InvalidArgument("anomaly detector changes have format version " +
+                           std::to_string(version));
+  }
+  expired_to_ = in.I64();
+  // Forgotten users first: one forgotten and seen again since is among the changed ones.
+  const uint64_t forgotten = in.U64();
+  for (uint64_t i = 0; i < forgotten && in.status().ok(); ++i) {
+    const uint32_t index = users_.Find(in.Bytes());
+    if (index != Users::kNone) users_.Erase(index);
+  }
+  const uint64_t changed = in.U64();
+  for (uint64_t i = 0; i < changed && in.status().ok(); ++i) {
+    UserState user;
+    const std::string_view id = LoadUserInto(in, user);
+    if (!in.status().ok()) break;
+    uint32_t index = users_.Find(id);
+    if (index == Users::kNone) index = users_.Insert(id);
+    users_.value(index) = std::move(user);
+  }
+  decltype(categories_) categories;
+  if (Status s = LoadCategories(in, categories); !s.ok()) return s;
+  categories_ = std::move(categories);
   RebuildExpiry();
   return Status::Ok();
 }

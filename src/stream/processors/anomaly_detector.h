@@ -60,6 +60,12 @@ class AnomalyDetector {
   void Save(SnapshotWriter& out) const;
   //! Replaces the current state; InvalidArgument on a corrupt snapshot.
   Status Restore(SnapshotReader& in);
+  //! For incremental checkpoints: the users scored and forgotten since the last
+  //! ClearChanges (and the category baselines), and applying them over a restored state
+  //! (InvalidArgument when corrupt).
+  void SaveChanges(SnapshotWriter& out) const;
+  void ClearChanges();
+  Status ApplyChanges(SnapshotReader& in);
 
   size_t tracked_users() const { return users_.size(); }
 
@@ -79,6 +85,7 @@ class AnomalyDetector {
     //! Effective times within the velocity window, ascending. A vector, not a deque: it
     //! holds a few entries, and an empty deque would still cost ~600 bytes per user.
     std::vector<Micros> recent;
+    bool unsaved = false;  //!< scored since the last ClearChanges
   };
 
   using Users = IdTable<UserState>;
@@ -115,12 +122,18 @@ class AnomalyDetector {
   //! The first watermark at which a user last seen at `last_seen` may be forgotten.
   Micros ErasableAt(Micros last_seen) const;
   void RebuildExpiry();
+  void SaveUser(SnapshotWriter& out, std::string_view id, const UserState& user) const;
+  void SaveCategories(SnapshotWriter& out) const;
+  static Status LoadCategories(SnapshotReader& in,
+                               std::map<std::string, Baseline, std::less<>>& out);
 
   Options options_;
   const CatalogLookup& catalog_;
   Users users_;
   std::map<std::string, Baseline, std::less<>> categories_;
   std::vector<Expiry> expiry_;  //!< a heap ordered by `at`, smallest first
+  std::vector<uint32_t> unsaved_;       //!< users scored since the last ClearChanges
+  std::vector<std::string> forgotten_;  //!< users erased since the last ClearChanges
   //! The largest watermark Expire saw; velocity entries at or before it − velocity_window
   //! are dead (pruned lazily, and left out of snapshots).
   Micros expired_to_ = INT64_MIN;

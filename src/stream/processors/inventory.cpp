@@ -35,6 +35,8 @@ void InventoryTracker::Changed(Product& p, Micros time, Output& out) {
   p.row.last_event_time = time;
   if (!p.dirty) dirty_.push_back(p.row.product_id);
   p.dirty = true;
+  if (!p.unsaved) unsaved_.push_back(p.row.product_id);
+  p.unsaved = true;
   CheckAlert(p, time, out);
 }
 
@@ -101,58 +103,81 @@ void InventoryTracker::Collect(std::vector<InventoryRow>& out) {
   dirty_.clear();
 }
 
+void InventoryTracker::SaveProduct(SnapshotWriter& w, const std::string& id, const Product& p) {
+  w.Bytes(id);
+  w.Bytes(p.row.category);
+  w.U8(p.row.in_catalog);
+  w.I64(p.row.current_stock);
+  w.I64(p.row.reserved_stock);
+  w.I64(p.row.last_event_time);
+  w.U8(p.alert_open);
+  const LowStockAlertRow& a = p.alert;
+  w.I64(a.alert_no);
+  w.Bytes(a.status);
+  w.Bytes(a.severity);
+  w.I64(a.available_stock);
+  w.I64(a.lowest_available);
+  w.I64(a.opened_at);
+  w.I64(a.updated_at);
+  w.I64(a.resolved_at);
+}
+
+void InventoryTracker::LoadProduct(SnapshotReader& r) {
+  std::string id(r.Bytes());
+  Product p;
+  p.row.product_id = id;
+  p.row.task = task_;
+  p.row.category = std::string(r.Bytes());
+  p.row.in_catalog = r.U8() != 0;
+  p.row.current_stock = r.I64();
+  p.row.reserved_stock = r.I64();
+  p.row.last_event_time = r.I64();
+  p.alert_open = r.U8() != 0;
+  LowStockAlertRow& a = p.alert;
+  a.alert_no = static_cast<int32_t>(r.I64());
+  a.product_id = id;
+  a.task = task_;
+  a.status = std::string(r.Bytes());
+  a.severity = std::string(r.Bytes());
+  a.available_stock = r.I64();
+  a.lowest_available = r.I64();
+  a.opened_at = r.I64();
+  a.updated_at = r.I64();
+  a.resolved_at = r.I64();
+  products_.insert_or_assign(std::move(id), std::move(p));
+}
+
 void InventoryTracker::Save(SnapshotWriter& w) const {
   w.U8(kSnapshotVersion);
   w.U64(products_.size());
-  for (const auto& [id, p] : products_) {
-    w.Bytes(id);
-    w.Bytes(p.row.category);
-    w.U8(p.row.in_catalog);
-    w.I64(p.row.current_stock);
-    w.I64(p.row.reserved_stock);
-    w.I64(p.row.last_event_time);
-    w.U8(p.alert_open);
-    const LowStockAlertRow& a = p.alert;
-    w.I64(a.alert_no);
-    w.Bytes(a.status);
-    w.Bytes(a.severity);
-    w.I64(a.available_stock);
-    w.I64(a.lowest_available);
-    w.I64(a.opened_at);
-    w.I64(a.updated_at);
-    w.I64(a.resolved_at);
-  }
+  for (const auto& [id, p] : products_) SaveProduct(w, id, p);
+}
+
+void InventoryTracker::SaveChanges(SnapshotWriter& w) const {
+  w.U8(kSnapshotVersion);
+  w.U64(unsaved_.size());
+  for (const std::string& id : unsaved_) SaveProduct(w, id, products_.at(id));
+}
+
+void InventoryTracker::ClearChanges() {
+  for (const std::string& id : unsaved_) products_.at(id).unsaved = false;
+  unsaved_.clear();
+}
+
+Status InventoryTracker::ApplyChanges(SnapshotReader& r) {
+  if (r.U8() != kSnapshotVersion) return InvalidArgument("inventory: unknown snapshot version");
+  const uint64_t n = r.U64();
+  for (uint64_t i = 0; i < n && r.status().ok(); ++i) LoadProduct(r);
+  return r.status();
 }
 
 Status InventoryTracker::Restore(SnapshotReader& r) {
   if (r.U8() != kSnapshotVersion) return InvalidArgument("inventory: unknown snapshot version");
   products_.clear();
   dirty_.clear();
+  unsaved_.clear();
   const uint64_t n = r.U64();
-  for (uint64_t i = 0; i < n && r.status().ok(); ++i) {
-    std::string id(r.Bytes());
-    Product p;
-    p.row.product_id = id;
-    p.row.task = task_;
-    p.row.category = std::string(r.Bytes());
-    p.row.in_catalog = r.U8() != 0;
-    p.row.current_stock = r.I64();
-    p.row.reserved_stock = r.I64();
-    p.row.last_event_time = r.I64();
-    p.alert_open = r.U8() != 0;
-    LowStockAlertRow& a = p.alert;
-    a.alert_no = static_cast<int32_t>(r.I64());
-    a.product_id = id;
-    a.task = task_;
-    a.status = std::string(r.Bytes());
-    a.severity = std::string(r.Bytes());
-    a.available_stock = r.I64();
-    a.lowest_available = r.I64();
-    a.opened_at = r.I64();
-    a.updated_at = r.I64();
-    a.resolved_at = r.I64();
-    products_.emplace(std::move(id), std::move(p));
-  }
+  for (uint64_t i = 0; i < n && r.status().ok(); ++i) LoadProduct(r);
   return r.status();
 }
 

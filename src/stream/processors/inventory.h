@@ -54,6 +54,11 @@ class InventoryTracker {
   void Save(SnapshotWriter& out) const;
   //! Replaces the state; InvalidArgument on a corrupt snapshot.
   Status Restore(SnapshotReader& in);
+  //! The products changed since the last ClearChanges (an incremental checkpoint), and
+  //! applying them over a restored state (InvalidArgument when corrupt).
+  void SaveChanges(SnapshotWriter& out) const;
+  void ClearChanges();
+  Status ApplyChanges(SnapshotReader& in);
 
   size_t products() const { return products_.size(); }
 
@@ -61,6 +66,7 @@ class InventoryTracker {
   struct Product {
     InventoryRow row;  //!< the product's inventory_status values
     bool dirty = false;
+    bool unsaved = false;  //!< changed since the last ClearChanges
     bool alert_open = false;
     LowStockAlertRow alert;  //!< the latest alert (alert_no 0: none yet)
   };
@@ -70,12 +76,16 @@ class InventoryTracker {
   //! Opens, updates or resolves the product's alert after a change at `time`.
   void CheckAlert(Product& p, Micros time, Output& out);
   void Changed(Product& p, Micros time, Output& out);
+  static void SaveProduct(SnapshotWriter& w, const std::string& id, const Product& p);
+  //! Reads one product and puts it in place of the tracked one.
+  void LoadProduct(SnapshotReader& r);
 
   Options options_;
   const CatalogLookup& catalog_;
   int32_t task_;
   std::unordered_map<std::string, Product> products_;
   std::vector<std::string> dirty_;  //!< products marked dirty since the last Collect
+  std::vector<std::string> unsaved_;  //!< products changed since the last ClearChanges
 };
 
 }  // namespace gm::stream

@@ -42,6 +42,8 @@ void SessionTracker::Touch(uint64_t key, Session& s, Micros time) {
 void SessionTracker::MarkDirty(uint64_t key, Session& s) {
   if (!s.dirty) dirty_.push_back(key);
   s.dirty = true;
+  if (!s.unsaved) unsaved_.push_back(key);
+  s.unsaved = true;
 }
 
 void SessionTracker::ScheduleCart(uint64_t key, Session& s) {
@@ -216,6 +218,7 @@ void SessionTracker::Close(uint64_t key, Output& out) {
   out.sessions.push_back(RowOf(s, /*closed=*/true));
   auto user = latest_of_user_.find(KeyOf(s.user_id));
   if (user != latest_of_user_.end() && user->second == key) latest_of_user_.erase(user);
+  closed_ids_.push_back(std::move(s.session_id));
   sessions_.erase(it);
 }
 
@@ -267,108 +270,159 @@ void SessionTracker::CollectOpen(std::vector<SessionRow>& out) {
   dirty_.clear();
 }
 
+void SessionTracker::SaveSession(SnapshotWriter& w, const Session& s) {
+  w.Bytes(s.session_id);
+  w.Bytes(s.user_id);
+  w.Bytes(s.device);
+  w.Bytes(s.country);
+  w.I64(s.start);
+  w.I64(s.last);
+  w.U64(s.touched);
+  w.I64(s.page_views);
+  w.I64(s.cart_adds);
+  w.I64(s.cart_removes);
+  w.I64(s.purchases);
+  w.I64(s.total_amount);
+  w.U32(static_cast<uint32_t>(s.viewed.size()));
+  for (uint64_t v : s.viewed) w.U64(v);
+  w.U32(static_cast<uint32_t>(s.cart.size()));
+  for (const CartLine& line : s.cart) {
+    w.Bytes(line.product_id);
+    w.Bytes(line.category);
+    w.I64(line.quantity);
+    w.I64(line.price);
+  }
+  w.I64(s.first_add);
+  w.I64(s.last_activity);
+  w.I64(s.last_activity_key.effective_time);
+  w.U8(s.last_activity_key.topic);
+  w.I64(s.last_activity_key.partition);
+  w.I64(s.last_activity_key.offset);
+  w.U8(s.cart_abandoned);
+  w.U8(s.has_abandonment);
+  const Abandonment& a = s.abandonment;
+  w.I64(a.time);
+  w.I64(a.products);
+  w.I64(a.items);
+  w.I64(a.value);
+  w.I64(a.time_in_cart);
+  w.U8(a.recovered);
+  w.I64(a.recovered_at);
+}
+
+void SessionTracker::LoadSession(SnapshotReader& r) {
+  Session s;
+  s.session_id = std::string(r.Bytes());
+  s.user_id = std::string(r.Bytes());
+  s.device = std::string(r.Bytes());
+  s.country = std::string(r.Bytes());
+  s.start = r.I64();
+  s.last = r.I64();
+  s.touched = r.U64();
+  s.page_views = static_cast<int32_t>(r.I64());
+  s.cart_adds = static_cast<int32_t>(r.I64());
+  s.cart_removes = static_cast<int32_t>(r.I64());
+  s.purchases = static_cast<int32_t>(r.I64());
+  s.total_amount = r.I64();
+  const uint32_t viewed = r.U32();
+  for (uint32_t v = 0; v < viewed && r.status().ok(); ++v) s.viewed.push_back(r.U64());
+  const uint32_t lines = r.U32();
+  for (uint32_t l = 0; l < lines && r.status().ok(); ++l) {
+    CartLine line;
+    line.product_id = std::string(r.Bytes());
+    line.category = std::string(r.Bytes());
+    line.quantity = static_cast<int32_t>(r.I64());
+    line.price = r.I64();
+    s.cart.push_back(std::move(line));
+  }
+  s.first_add = r.I64();
+  s.last_activity = r.I64();
+  s.last_activity_key.effective_time = r.I64();
+  s.last_activity_key.topic = r.U8();
+  s.last_activity_key.partition = static_cast<int32_t>(r.I64());
+  s.last_activity_key.offset = r.I64();
+  s.cart_abandoned = r.U8() != 0;
+  s.has_abandonment = r.U8() != 0;
+  Abandonment& a = s.abandonment;
+  a.time = r.I64();
+  a.products = static_cast<int32_t>(r.I64());
+  a.items = r.I64();
+  a.value = r.I64();
+  a.time_in_cart = r.I64();
+  a.recovered = r.U8() != 0;
+  a.recovered_at = r.I64();
+  if (!r.status().ok()) return;
+  const uint64_t key = KeyOf(s.session_id);
+  sessions_[key] = std::move(s);
+}
+
+void SessionTracker::Reindex() {
+  timers_ = {};
+  latest_of_user_.clear();
+  for (auto& [key, s] : sessions_) {
+    s.cart_timer_queued = false;
+    timers_.push({After(s.last, options_.gap), TimerKind::kClose, key});
+    ScheduleCart(key, s);
+    // The user's session that got the latest event (touched counts are unique).
+    auto [user, inserted] = latest_of_user_.try_emplace(KeyOf(s.user_id), key);
+    if (!inserted && sessions_.at(user->second).touched < s.touched) user->second = key;
+  }
+}
+
 void SessionTracker::Save(SnapshotWriter& w) const {
   w.U8(kSnapshotVersion);
   w.U64(events_);
   w.U64(sessions_.size());
-  for (const auto& [key, s] : sessions_) {
-    w.Bytes(s.session_id);
-    w.Bytes(s.user_id);
-    w.Bytes(s.device);
-    w.Bytes(s.country);
-    w.I64(s.start);
-    w.I64(s.last);
-    w.U64(s.touched);
-    w.I64(s.page_views);
-    w.I64(s.cart_adds);
-    w.I64(s.cart_removes);
-    w.I64(s.purchases);
-    w.I64(s.total_amount);
-    w.U32(static_cast<uint32_t>(s.viewed.size()));
-    for (uint64_t v : s.viewed) w.U64(v);
-    w.U32(static_cast<uint32_t>(s.cart.size()));
-    for (const CartLine& line : s.cart) {
-      w.Bytes(line.product_id);
-      w.Bytes(line.category);
-      w.I64(line.quantity);
-      w.I64(line.price);
-    }
-    w.I64(s.first_add);
-    w.I64(s.last_activity);
-    w.I64(s.last_activity_key.effective_time);
-    w.U8(s.last_activity_key.topic);
-    w.I64(s.last_activity_key.partition);
-    w.I64(s.last_activity_key.offset);
-    w.U8(s.cart_abandoned);
-    w.U8(s.has_abandonment);
-    const Abandonment& a = s.abandonment;
-    w.I64(a.time);
-    w.I64(a.products);
-    w.I64(a.items);
-    w.I64(a.value);
-    w.I64(a.time_in_cart);
-    w.U8(a.recovered);
-    w.I64(a.recovered_at);
+  for (const auto& [key, s] : sessions_) SaveSession(w, s);
+}
+
+void SessionTracker::SaveChanges(SnapshotWriter& w) const {
+  w.U8(kSnapshotVersion);
+  w.U64(events_);
+  w.U64(closed_ids_.size());
+  for (const std::string& id : closed_ids_) w.Bytes(id);
+  uint64_t changed = 0;
+  for (uint64_t key : unsaved_) changed += sessions_.count(key);
+  w.U64(changed);
+  for (uint64_t key : unsaved_) {
+    auto it = sessions_.find(key);
+    if (it != sessions_.end()) SaveSession(w, it->second);
   }
+}
+
+void SessionTracker::ClearChanges() {
+  for (uint64_t key : unsaved_) {
+    auto it = sessions_.find(key);
+    if (it != sessions_.end()) it->second.unsaved = false;
+  }
+  unsaved_.clear();
+  closed_ids_.clear();
+}
+
+Status SessionTracker::ApplyChanges(SnapshotReader& r) {
+  if (r.U8() != kSnapshotVersion) return InvalidArgument("sessions: unknown snapshot version");
+  events_ = r.U64();
+  // Closed sessions first: a session id closed and opened again since has its new state
+  // among the changed ones.
+  const uint64_t closed = r.U64();
+  for (uint64_t i = 0; i < closed && r.status().ok(); ++i) sessions_.erase(KeyOf(r.Bytes()));
+  const uint64_t changed = r.U64();
+  for (uint64_t i = 0; i < changed && r.status().ok(); ++i) LoadSession(r);
+  if (!r.status().ok()) return r.status();
+  Reindex();
+  return Status::Ok();
 }
 
 Status SessionTracker::Restore(SnapshotReader& r) {
   if (r.U8() != kSnapshotVersion) return InvalidArgument("sessions: unknown snapshot version");
   sessions_.clear();
-  latest_of_user_.clear();
-  timers_ = {};
   dirty_.clear();
+  unsaved_.clear();
+  closed_ids_.clear();
   events_ = r.U64();
   const uint64_t n = r.U64();
-  for (uint64_t i = 0; i < n && r.status().ok(); ++i) {
-    Session s;
-    s.session_id = std::string(r.Bytes());
-    s.user_id = std::string(r.Bytes());
-    s.device = std::string(r.Bytes());
-    s.country = std::string(r.Bytes());
-    s.start = r.I64();
-    s.last = r.I64();
-    s.touched = r.U64();
-    s.page_views = static_cast<int32_t>(r.I64());
-    s.cart_adds = static_cast<int32_t>(r.I64());
-    s.cart_removes = static_cast<int32_t>(r.I64());
-    s.purchases = static_cast<int32_t>(r.I64());
-    s.total_amount = r.I64();
-    const uint32_t viewed = r.U32();
-    for (uint32_t v = 0; v < viewed && r.status().ok(); ++v) s.viewed.push_back(r.U64());
-    const uint32_t lines = r.U32();
-    for (uint32_t l = 0; l < lines && r.status().ok(); ++l) {
-      CartLine line;
-      line.product_id = std::string(r.Bytes());
-      line.category = std::string(r.Bytes());
-      line.quantity = static_cast<int32_t>(r.I64());
-      line.price = r.I64();
-      s.cart.push_back(std::move(line));
-    }
-    s.first_add = r.I64();
-    s.last_activity = r.I64();
-    s.last_activity_key.effective_time = r.I64();
-    s.last_activity_key.topic = r.U8();
-    s.last_activity_key.partition = static_cast<int32_t>(r.I64());
-    s.last_activity_key.offset = r.I64();
-    s.cart_abandoned = r.U8() != 0;
-    s.has_abandonment = r.U8() != 0;
-    Abandonment& a = s.abandonment;
-    a.time = r.I64();
-    a.products = static_cast<int32_t>(r.I64());
-    a.items = r.I64();
-    a.value = r.I64();
-    a.time_in_cart = r.I64();
-    a.recovered = r.U8() != 0;
-    a.recovered_at = r.I64();
-    const uint64_t key = KeyOf(s.session_id);
-    Session& placed = sessions_[key] = std::move(s);
-    timers_.push({After(placed.last, options_.gap), TimerKind::kClose, key});
-    ScheduleCart(key, placed);
-    // The user's session that got the latest event.
-    auto [user, inserted] = latest_of_user_.try_emplace(KeyOf(placed.user_id), key);
-    if (!inserted && sessions_.at(user->second).touched < placed.touched) user->second = key;
-  }
+  for (uint64_t i = 0; i < n && r.status().ok(); ++i) LoadSession(r);
+  Reindex();
   return r.status();
 }
 

@@ -63,6 +63,11 @@ class SessionTracker {
   void Save(SnapshotWriter& out) const;
   //! Replaces the state; InvalidArgument on a corrupt snapshot.
   Status Restore(SnapshotReader& in);
+  //! For incremental checkpoints: the sessions changed and closed since the last
+  //! ClearChanges, and applying them over a restored state (InvalidArgument when corrupt).
+  void SaveChanges(SnapshotWriter& out) const;
+  void ClearChanges();
+  Status ApplyChanges(SnapshotReader& in);
 
   size_t open_sessions() const { return sessions_.size(); }
 
@@ -100,6 +105,7 @@ class SessionTracker {
     bool has_abandonment = false;  //!< `abandonment` holds the latest one of the session
     Abandonment abandonment;
     bool dirty = false;  //!< changed since the last CollectOpen
+    bool unsaved = false;  //!< changed since the last ClearChanges
     bool cart_timer_queued = false;
   };
   enum class TimerKind : uint8_t { kCart = 0, kClose = 1 };
@@ -127,6 +133,11 @@ class SessionTracker {
   SessionRow RowOf(const Session& s, bool closed) const;
   CartAbandonmentRow AbandonmentRowOf(const Session& s) const;
   void MarkDirty(uint64_t key, Session& s);
+  static void SaveSession(SnapshotWriter& w, const Session& s);
+  //! Reads one session and puts it in place of the open one with its id.
+  void LoadSession(SnapshotReader& r);
+  //! Rebuilds the timers and the users' latest sessions from sessions_.
+  void Reindex();
   //! Queues the cart timer of `s` when its cart is waiting to be abandoned and none is queued.
   void ScheduleCart(uint64_t key, Session& s);
 
@@ -141,6 +152,8 @@ class SessionTracker {
   //! when timers were queued.
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::vector<uint64_t> dirty_;  //!< sessions marked dirty since the last CollectOpen
+  std::vector<uint64_t> unsaved_;  //!< sessions changed since the last ClearChanges
+  std::vector<std::string> closed_ids_;  //!< sessions closed since the last ClearChanges
 };
 
 }  // namespace gm::stream
