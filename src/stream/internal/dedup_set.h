@@ -97,11 +97,23 @@ class DedupSet {
   //! Starts recording changes afresh (after a Save or SaveChanges was committed).
   void ClearChanges() { unsaved_ = 0; }
 
-  //! Applies what SaveChanges wrote on top of the restored state (a later sighting of an
-  //! id replaces the earlier one, as CheckAndRemember does).
-  Status ApplyChanges(SnapshotReader& in) {
+  //! Applies what SaveChanges wrote on top of the restored state.
+  Status ApplyChanges(SnapshotReader& in) { return ReadSightings(in, "corrupt dedup changes"); }
+
+  Status Restore(SnapshotReader& in) {
+    slots_.clear();
+    size_ = 0;
+    fifo_.clear();
+    return ReadSightings(in, "corrupt dedup state");
+  }
+
+ private:
+  //! Reads sightings as Save and SaveChanges write them into the table (a later sighting
+  //! of an id replaces the earlier one, as CheckAndRemember does), then rebuilds the expiry
+  //! queue from the table in time order: Expire relies on it being about ascending.
+  Status ReadSightings(SnapshotReader& in, const char* corrupt) {
     const uint64_t n = in.U64();
-    if (!in.status().ok() || n > (1ULL << 32)) return InvalidArgument("corrupt dedup changes");
+    if (!in.status().ok() || n > (1ULL << 32)) return InvalidArgument(corrupt);
     for (uint64_t i = 0; i < n && in.status().ok(); ++i) {
       const uint64_t key = Key(in.U64());
       const Micros time = in.I64();
@@ -111,7 +123,6 @@ class DedupSet {
         Insert(key, time);
       }
     }
-    // Expire relies on the queue's times being about ascending: rebuild it from the table.
     std::vector<Entry> entries;
     entries.reserve(size_);
     for (const Slot& slot : slots_) {
@@ -124,31 +135,6 @@ class DedupSet {
     return in.status();
   }
 
-  Status Restore(SnapshotReader& in) {
-    slots_.clear();
-    size_ = 0;
-    fifo_.clear();
-    unsaved_ = 0;
-    std::vector<Entry> entries;
-    const uint64_t n = in.U64();
-    if (!in.status().ok() || n > (1ULL << 32)) return InvalidArgument("corrupt dedup state");
-    for (uint64_t i = 0; i < n && in.status().ok(); ++i) {
-      const uint64_t key = Key(in.U64());
-      const Micros time = in.I64();
-      if (Micros* first = Find(key)) {
-        *first = time;
-      } else {
-        Insert(key, time);
-      }
-      entries.push_back({time, key});
-    }
-    std::sort(entries.begin(), entries.end(),
-              [](const Entry& a, const Entry& b) { return a.time < b.time; });
-    fifo_.assign(entries.begin(), entries.end());
-    return in.status();
-  }
-
- private:
   // An open-addressing table with linear probing and backward-shift deletion: no node
   // allocation per id (a std::unordered_map insert costs a malloc), 16 bytes per slot.
   struct Slot {
