@@ -20,6 +20,7 @@
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
 #include "stream/engine.h"
+#include "stream/internal/committer.h"
 #include "stream/internal/stock_exchange.h"
 #include "stream/internal/stock_record.h"
 #include "stream/internal/stock_topic.h"
@@ -84,40 +85,6 @@ struct WorkerContext {
   std::map<std::thread::id, Micros> worker_lows;  // guarded by watermark_mu
   Micros low_watermark = kNoTime;                 // guarded by watermark_mu
   std::vector<Micros> freshness;                  // guarded by watermark_mu
-};
-
-//! Commits a worker's checkpoints on its own thread, so the worker goes on processing
-//! while the previous checkpoint is written. Retries a batch with backoff while the
-//! store is Unavailable, until it succeeds or GiveUp() is called.
-class Committer {
- public:
-  Committer(CheckpointStore& store, const Clock& clock);
-  ~Committer();
-  //! Starts committing `batch` (owned by the caller until Wait returns).
-  //! REQUIRES: the previous batch was waited for.
-  void Submit(const CheckpointBatch* batch);
-  //! Waits for the submitted batch; its outcome (Ok when nothing was submitted).
-  Status Wait();
-  //! True while a submitted batch is being committed.
-  bool Busy();
-  //! Stops retrying after `deadline` (wall time): the pending batch then fails.
-  void GiveUpAfter(std::chrono::steady_clock::time_point deadline);
-  //! When the last batch finished committing (wall clock); valid after Wait().
-  Micros completed_at() const { return completed_at_; }
-
- private:
-  void Loop();
-  CheckpointStore& store_;
-  const Clock& clock_;
-  Micros completed_at_ = 0;  // written by the thread before busy_ clears; read after Wait
-  std::mutex mu_;
-  std::condition_variable cv_;
-  const CheckpointBatch* pending_ = nullptr;                      // guarded by mu_
-  bool busy_ = false;                                             // guarded by mu_
-  bool quit_ = false;                                             // guarded by mu_
-  Status result_;                                                 // guarded by mu_
-  std::optional<std::chrono::steady_clock::time_point> give_up_;  // guarded by mu_
-  std::thread thread_;
 };
 
 //! How a worker maps source partitions to tasks.
@@ -207,13 +174,13 @@ class Worker {
   bool committed_once_ = false;
   Micros started_wall_ = 0;
   std::map<int32_t, std::vector<ClockEntry>> restored_clocks_;
-  Micros now_ = 0;            //!< wall time of the current poll
+  Micros now_ = 0;                //!< wall time of the current poll
   Micros last_session_rows_ = 0;  //!< when open sessions' live rows were last collected
-  int64_t transactions_ = 0;  //!< archived since the last checkpoint
-  Counts pending_stats_;      //!< of the checkpoint being committed
+  int64_t transactions_ = 0;      //!< archived since the last checkpoint
+  Counts pending_stats_;          //!< of the checkpoint being committed
   Micros low_watermark_ = kNoTime;
-  int64_t generation_ = 0;  //!< this worker's ownership generation
-  Status fatal_;            //!< an error from a rebalance callback, returned by Run
+  int64_t generation_ = 0;             //!< this worker's ownership generation
+  Status fatal_;                       //!< an error from a rebalance callback, returned by Run
   std::vector<StockChange> received_;  //!< scratch for StockExchange::Receive
   std::unique_ptr<StockTopicWriter> stock_writer_;  //!< Kafka only
   StockRecord stock_record_;                        //!< scratch for HandleStockRecord
