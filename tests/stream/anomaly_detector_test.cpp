@@ -524,6 +524,23 @@ TEST_F(AnomalyDetectorTest, RandomStreamRulesMatchBruteForce) {
   }
 }
 
+// Scores txs[from..] with both detectors (expiring every 5th), asserting bit-exact scores
+// and equal tracked users throughout; rows go to rows_a and rows_b.
+void ScoreBoth(AnomalyDetector& original, AnomalyDetector& restored,
+               const std::vector<events::Transaction>& txs, size_t from,
+               std::vector<AnomalyRow>& rows_a, std::vector<AnomalyRow>& rows_b) {
+  for (size_t i = from; i < txs.size(); ++i) {
+    if (i % 5 == 0) {
+      original.Expire(txs[i].timestamp);
+      restored.Expire(txs[i].timestamp);
+      ASSERT_EQ(original.tracked_users(), restored.tracked_users());
+    }
+    const double a = original.Score(txs[i], txs[i].timestamp, rows_a);
+    const double b = restored.Score(txs[i], txs[i].timestamp, rows_b);
+    ASSERT_EQ(a, b) << i;  // bit-exact
+  }
+}
+
 TEST_F(AnomalyDetectorTest, SaveRestoreMidStreamScoresIdentically) {
   CatalogLookup catalog;
   std::map<std::string, std::string> homes;
@@ -554,16 +571,8 @@ TEST_F(AnomalyDetectorTest, SaveRestoreMidStreamScoresIdentically) {
 
   std::vector<AnomalyRow> rows_a, rows_b;
   int64_t statistical = 0;
-  for (size_t i = 1500; i < txs.size(); ++i) {
-    if (i % 5 == 0) {
-      original.Expire(txs[i].timestamp);
-      restored.Expire(txs[i].timestamp);
-      ASSERT_EQ(original.tracked_users(), restored.tracked_users());
-    }
-    const double a = original.Score(txs[i], txs[i].timestamp, rows_a);
-    const double b = restored.Score(txs[i], txs[i].timestamp, rows_b);
-    ASSERT_EQ(a, b) << i;  // bit-exact
-  }
+  ScoreBoth(original, restored, txs, 1500, rows_a, rows_b);
+  if (HasFatalFailure()) return;
   for (const AnomalyRow& row : rows_a) {
     statistical += std::count(row.types.begin(), row.types.end(), "statistical");
   }
@@ -616,16 +625,8 @@ TEST_F(AnomalyDetectorTest, IncrementalSnapshotsRestoreMidStreamScoresIdenticall
   EXPECT_EQ(restored.tracked_users(), original.tracked_users());
 
   std::vector<AnomalyRow> rows_a, rows_b;
-  for (size_t i = 1700; i < txs.size(); ++i) {
-    if (i % 5 == 0) {
-      original.Expire(txs[i].timestamp);
-      restored.Expire(txs[i].timestamp);
-      ASSERT_EQ(original.tracked_users(), restored.tracked_users());
-    }
-    const double a = original.Score(txs[i], txs[i].timestamp, rows_a);
-    const double b = restored.Score(txs[i], txs[i].timestamp, rows_b);
-    ASSERT_EQ(a, b) << i;  // bit-exact
-  }
+  ScoreBoth(original, restored, txs, 1700, rows_a, rows_b);
+  if (HasFatalFailure()) return;
   EXPECT_TRUE(SameRows(rows_a, rows_b));
 }
 

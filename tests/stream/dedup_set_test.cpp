@@ -28,13 +28,13 @@ TEST(DedupSetTest, HashesAreStableAndSpread) {
   EXPECT_NE(IdHash("ab"), IdHash("ba"));
 }
 
-TEST(DedupSetTest, MatchesABruteForceModelThroughExpiryAndRestore) {
-  std::mt19937_64 rng(7);
-  DedupSet set;
-  std::map<std::string, Micros> first_seen;  // the model: last first-sighting per id
-  Micros watermark = 0;
-  constexpr Micros kHorizon = 1000;
-  for (int i = 0; i < 200'000; ++i) {
+// The brute-force model: a random stream of ids with out-of-order times and a rising
+// watermark; Step feeds one event to `set` and checks its verdict against the last
+// first-sighting of each id (expiring every 997th event).
+struct DedupModel {
+  static constexpr Micros kHorizon = 1000;
+  explicit DedupModel(uint64_t seed) : rng(seed) {}
+  void Step(DedupSet& set, int i) {
     watermark += static_cast<Micros>(rng() % 3);
     const Micros t = watermark + static_cast<Micros>(rng() % 50) - 25;  // out of order
     const std::string id = "E" + std::to_string(rng() % 5000);
@@ -44,6 +44,18 @@ TEST(DedupSetTest, MatchesABruteForceModelThroughExpiryAndRestore) {
     if (!expected) first_seen[id] = t;
     ASSERT_EQ(set.CheckAndRemember(IdHash(id), t, cutoff), expected) << "event " << i;
     if (i % 997 == 0) set.Expire(cutoff);
+  }
+  std::mt19937_64 rng;
+  std::map<std::string, Micros> first_seen;  // last first-sighting per id
+  Micros watermark = 0;
+};
+
+TEST(DedupSetTest, MatchesABruteForceModelThroughExpiryAndRestore) {
+  DedupModel model(7);
+  DedupSet set;
+  for (int i = 0; i < 200'000; ++i) {
+    model.Step(set, i);
+    if (HasFatalFailure()) return;
     if (i % 50'000 == 49'999) {
       std::string snapshot;
       SnapshotWriter w(snapshot);
@@ -56,29 +68,19 @@ TEST(DedupSetTest, MatchesABruteForceModelThroughExpiryAndRestore) {
     }
   }
   // Expiry bounds memory: what is left is about one horizon of ids, not all 5000.
-  set.Expire(watermark - kHorizon);
+  set.Expire(model.watermark - DedupModel::kHorizon);
   EXPECT_LE(set.size(), 5000u);
 }
 
 TEST(DedupSetTest, MatchesTheModelThroughIncrementalSnapshots) {
-  std::mt19937_64 rng(11);
+  DedupModel model(11);
   DedupSet set;
-  std::map<std::string, Micros> first_seen;
-  Micros watermark = 0;
-  constexpr Micros kHorizon = 1000;
   std::string base;
   std::vector<std::string> changes;
   int checkpoints = 0;
   for (int i = 0; i < 200'000; ++i) {
-    watermark += static_cast<Micros>(rng() % 3);
-    const Micros t = watermark + static_cast<Micros>(rng() % 50) - 25;
-    const std::string id = "E" + std::to_string(rng() % 5000);
-    const Micros cutoff = watermark - kHorizon;
-    auto it = first_seen.find(id);
-    const bool expected = it != first_seen.end() && it->second >= cutoff;
-    if (!expected) first_seen[id] = t;
-    ASSERT_EQ(set.CheckAndRemember(IdHash(id), t, cutoff), expected) << "event " << i;
-    if (i % 997 == 0) set.Expire(cutoff);
+    model.Step(set, i);
+    if (HasFatalFailure()) return;
     if (i % 3'001 != 3'000) continue;
     // A checkpoint: full every 10th, else the changes since the previous one.
     ++checkpoints;
