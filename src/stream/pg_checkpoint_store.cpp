@@ -21,6 +21,7 @@
 #include "store/pool.h"
 #include "stream/checkpoint_store.h"
 #include "stream/internal/checkpoint_inputs.h"
+#include "stream/internal/pg_snapshot_load.h"
 
 namespace gm::stream {
 namespace {
@@ -74,15 +75,14 @@ std::string Upsert(const char* table, const char* stage, const std::vector<std::
   }
   std::string key_list;
   for (size_t i = 0; i < keys; ++i) key_list += (i > 0 ? ", " : "") + columns[i];
-  return std::string("INSERT INTO ") + table + " (" + list + ") SELECT " + list + " FROM " +
-         stage + " ON CONFLICT (" + key_list + ") DO UPDATE SET " + updates + touched_column +
-         " = now();";
+  return std::string("INSERT INTO ") + table + " (" + list + ") SELECT " + list + " FROM " + stage +
+         " ON CONFLICT (" + key_list + ") DO UPDATE SET " + updates + touched_column + " = now();";
 }
-const std::string kMergeSessions = Upsert("session_metrics", "gm_ckpt_sessions",
-                                          internal::SessionColumns(), 2, "updated_at");
+const std::string kMergeSessions =
+    Upsert("session_metrics", "gm_ckpt_sessions", internal::SessionColumns(), 2, "updated_at");
 const std::string kMergeCartAbandonment =
-    Upsert("cart_abandonment", "gm_ckpt_cart_abandonment", internal::CartAbandonmentColumns(),
-           3, "updated_at");
+    Upsert("cart_abandonment", "gm_ckpt_cart_abandonment", internal::CartAbandonmentColumns(), 3,
+           "updated_at");
 const std::string kMergeInventory = Upsert("inventory_status", "gm_ckpt_inventory",
                                            internal::InventoryColumns(), 1, "last_updated");
 const std::string kMergeResolvedAlerts =
@@ -204,9 +204,9 @@ const Statement kAddMetrics = {
     "consumer_lag = coalesce(EXCLUDED.consumer_lag, kafka_metrics_by_partition.consumer_lag), "
     "updated_at = now()"};
 
-const Statement* const kStatements[] = {
-    &kUpsertOffsets, &kUpsertSnapshot, &kAppendChanges,
-    &kInsertAnomaly, &kInsertDeadLetter, &kUpsertSales, &kAddMetrics};
+const Statement* const kStatements[] = {&kUpsertOffsets, &kUpsertSnapshot,   &kAppendChanges,
+                                        &kInsertAnomaly, &kInsertDeadLetter, &kUpsertSales,
+                                        &kAddMetrics};
 
 // --- The transaction -----------------------------------------------------------------------
 
@@ -441,63 +441,6 @@ Status ConnectionAware(Status s, const Connection& conn) {
   return s;
 }
 
-// --- Loading ---------------------------------------------------------------------------
-
-int64_t BigEndian(const char* p, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  if (n == 4) return static_cast<int32_t>(static_cast<uint32_t>(v));
-  return static_cast<int64_t>(v);
-}
-
-// The snapshots in binary format (bytea as raw bytes: half the size of hex text, and no
-// decoding).
-Status LoadSnapshots(Connection& conn, const std::string& group, RestoredCheckpoint& out) {
-  PGconn* raw = conn.raw();
-  if (raw == nullptr) return Unavailable("loading task snapshots: not connected");
-  const char* values[1] = {group.c_str()};
-  std::unique_ptr<PGresult, decltype(&PQclear)> res(
-      PQexecParams(raw,
-                   "SELECT task, owner_generation, snapshot FROM stream_task_state "
-                   "WHERE consumer_group = $1 ORDER BY task",
-                   1, nullptr, values, nullptr, nullptr, /*resultFormat=*/1),
-      &PQclear);
-  if (res == nullptr || PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
-    const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
-    return store::SqlStateToStatus(state != nullptr ? state : "", PQerrorMessage(raw),
-                                   "loading task snapshots");
-  }
-  for (int i = 0; i < PQntuples(res.get()); ++i) {
-    if (PQgetlength(res.get(), i, 0) != 4 || PQgetlength(res.get(), i, 1) != 8) {
-      return Internal("loading task snapshots: unexpected binary column sizes");
-    }
-    const auto task = static_cast<int32_t>(BigEndian(PQgetvalue(res.get(), i, 0), 4));
-    const int64_t generation = BigEndian(PQgetvalue(res.get(), i, 1), 8);
-    out.snapshots[task].assign(PQgetvalue(res.get(), i, 2),
-                               static_cast<size_t>(PQgetlength(res.get(), i, 2)));
-    out.max_generation = std::max(out.max_generation, generation);
-  }
-  // The incremental snapshots after them, in commit order.
-  res.reset(PQexecParams(raw,
-                         "SELECT task, changes FROM stream_task_state_changes "
-                         "WHERE consumer_group = $1 ORDER BY task, seq",
-                         1, nullptr, values, nullptr, nullptr, /*resultFormat=*/1));
-  if (res == nullptr || PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
-    const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
-    return store::SqlStateToStatus(state != nullptr ? state : "", PQerrorMessage(raw),
-                                   "loading incremental task snapshots");
-  }
-  for (int i = 0; i < PQntuples(res.get()); ++i) {
-    if (PQgetlength(res.get(), i, 0) != 4) {
-      return Internal("loading incremental task snapshots: unexpected binary column sizes");
-    }
-    const auto task = static_cast<int32_t>(BigEndian(PQgetvalue(res.get(), i, 0), 4));
-    out.snapshot_changes[task].emplace_back(PQgetvalue(res.get(), i, 1),
-                                            static_cast<size_t>(PQgetlength(res.get(), i, 1)));
-  }
-  return Status::Ok();
-}
-
 class PostgresCheckpointStore final : public CheckpointStore {
  public:
   explicit PostgresCheckpointStore(store::ConnectionPool& pool) : pool_(pool) {}
@@ -522,7 +465,7 @@ class PostgresCheckpointStore final : public CheckpointStore {
             {row[0].as<std::string>(), row[1].as<int32_t>(), row[2].as<int64_t>()});
         out.max_generation = std::max(out.max_generation, row[3].as<int64_t>());
       }
-      s = LoadSnapshots(conn, group, out);
+      s = internal::LoadSnapshots(conn, group, out);
       if (s.ok()) tx.commit();
     } catch (const std::exception& e) {
       s = store::ToStatus(e, "loading the checkpoint of group " + group);

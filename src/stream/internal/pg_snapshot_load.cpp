@@ -1,0 +1,74 @@
+#include "stream/internal/pg_snapshot_load.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+
+namespace gm::stream::internal {
+namespace {
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+int64_t BigEndian(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  if (n == 4) return static_cast<int32_t>(static_cast<uint32_t>(v));
+  return static_cast<int64_t>(v);
+}
+
+// Runs `sql` with the group as $1, asking for binary results; `what` names the step in errors.
+Result<ResultPtr> QueryBinary(PGconn* raw, const char* sql, const std::string& group,
+                              const std::string& what) {
+  const char* values[1] = {group.c_str()};
+  ResultPtr res(PQexecParams(raw, sql, 1, nullptr, values, nullptr, nullptr,
+                             /*resultFormat=*/1),
+                &PQclear);
+  if (res == nullptr || PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
+    const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
+    return store::SqlStateToStatus(state != nullptr ? state : "", PQerrorMessage(raw), what);
+  }
+  return res;
+}
+
+}  // namespace
+
+Status LoadSnapshots(store::Connection& conn, const std::string& group, RestoredCheckpoint& out) {
+  PGconn* raw = conn.raw();
+  if (raw == nullptr) return Unavailable("loading task snapshots: not connected");
+  Result<ResultPtr> full = QueryBinary(raw,
+                                       "SELECT task, owner_generation, snapshot "
+                                       "FROM stream_task_state WHERE consumer_group = $1 "
+                                       "ORDER BY task",
+                                       group, "loading task snapshots");
+  if (!full.ok()) return full.status();
+  PGresult* res = full->get();
+  for (int i = 0; i < PQntuples(res); ++i) {
+    if (PQgetlength(res, i, 0) != 4 || PQgetlength(res, i, 1) != 8) {
+      return Internal("loading task snapshots: unexpected binary column sizes");
+    }
+    const auto task = static_cast<int32_t>(BigEndian(PQgetvalue(res, i, 0), 4));
+    const int64_t generation = BigEndian(PQgetvalue(res, i, 1), 8);
+    out.snapshots[task].assign(PQgetvalue(res, i, 2), static_cast<size_t>(PQgetlength(res, i, 2)));
+    out.max_generation = std::max(out.max_generation, generation);
+  }
+  // The incremental snapshots after them, in commit order.
+  Result<ResultPtr> changes = QueryBinary(raw,
+                                          "SELECT task, changes FROM stream_task_state_changes "
+                                          "WHERE consumer_group = $1 ORDER BY task, seq",
+                                          group, "loading incremental task snapshots");
+  if (!changes.ok()) return changes.status();
+  res = changes->get();
+  for (int i = 0; i < PQntuples(res); ++i) {
+    if (PQgetlength(res, i, 0) != 4) {
+      return Internal("loading incremental task snapshots: unexpected binary column sizes");
+    }
+    const auto task = static_cast<int32_t>(BigEndian(PQgetvalue(res, i, 0), 4));
+    out.snapshot_changes[task].emplace_back(PQgetvalue(res, i, 1),
+                                            static_cast<size_t>(PQgetlength(res, i, 1)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace gm::stream::internal
