@@ -7,16 +7,17 @@
 # /proc; the first WARMUP seconds are left out. State that lives for the dedup horizon (ids
 # of the last 10 minutes of event time) grows until the horizon is full, so the run uses a
 # horizon shorter than the warm-up (DESIGN.md §9: "RSS flatness after a warm-up longer than
-# the dedup horizon"). The customer population stays the generator's default (1,000,000): a
-# small one caps the rate, because one customer's sessions never overlap (100,000 customers
-# give only ~5,500 events/s of the seed profile). The table row says the rate sustained:
-# when the engine cannot keep up, the bus slows the generator and batches grow.
+# the dedup horizon"). The customer population is 10,000,000: a small one caps the rate,
+# because one customer's sessions never overlap (the generator needs about rate × 100 s of
+# customers, and warns when it has too few: the default 1,000,000 give only ~35,000 of the
+# seed profile's events/s). The table row says the rate sustained: when the engine cannot
+# keep up, the bus slows the generator and batches grow.
 #
 # Usage: scripts/bench-rss.sh GLOBALMART [PG_FLAGS...]
 #   PG_FLAGS: --set store.* flags of an embedded cluster that is already running (bench.sh
 #   passes its own); without them a throw-away cluster is started and stopped.
 # Environment: RATE (50000), WARMUP (180 s: open sessions and carts fill up in about 3 minutes at this rate), MEASURE (300 s), SAMPLE (10 s),
-#   HORIZON (60s), CUSTOMERS (1000000).
+#   HORIZON (60s), CUSTOMERS (10000000).
 # Prints one markdown table row:
 #   | MEASURE s at RATE events/s asked, N sustained | min MiB | max MiB | spread % of min | verdict |
 set -euo pipefail
@@ -27,7 +28,7 @@ warmup=${WARMUP:-180}
 measure=${MEASURE:-300}
 sample=${SAMPLE:-10}
 horizon=${HORIZON:-60s}
-customers=${CUSTOMERS:-1000000}
+customers=${CUSTOMERS:-10000000}
 
 # shellcheck source=../tests/lib/ports.sh
 source "$(dirname "$0")/../tests/lib/ports.sh"

@@ -558,8 +558,9 @@ const std::vector<Property>& Properties() {
         kMicrosPerDay));
     ps.push_back(DurationProperty(
         "stream.session_live_interval",
-        "Open sessions' live session_metrics rows are written at most this often (closed "
-        "sessions at every checkpoint); 0 = at every checkpoint.",
+        "An open session's live session_metrics row is written at most this long after it "
+        "changed, and at most once per interval (closed sessions at every checkpoint); 0 = "
+        "at every checkpoint.",
         +[](Config& c) -> Micros& { return c.stream.session_live_interval; }, 0,
         kMicrosPerDay));
     ps.push_back(DurationProperty(

@@ -92,7 +92,19 @@ Result<GeneratorStats> RunGenerator(const GeneratorConfig& config, bus::Sink& si
   Micros last_behind_log = std::numeric_limits<Micros>::min() / 2;
   int64_t live_events = 0;
 
+  bool warned_dropped = false;
   auto report = [&](Micros now) {
+    // A population too small for the rate drops arrivals (every customer drawn has a session
+    // open), so fewer events come out than asked: say so once, with the fix.
+    const SimulatorStats& sim_stats = sim.stats();
+    if (!warned_dropped && sim_stats.sessions_dropped * 100 > sim_stats.sessions + 100) {
+      warned_dropped = true;
+      log->warn("{} of {} session arrivals found no customer without an open session: {} "
+                "customers are too few for {} events/s, so fewer events come out; set "
+                "generator.customers to at least {:.0f}",
+                sim_stats.sessions_dropped, sim_stats.sessions + sim_stats.sessions_dropped,
+                config.customers, live_rate, live_rate * 100);
+    }
     stats.elapsed = now - wall_begin;
     if (options.progress) options.progress(stats);
     next_progress = now + options.progress_interval;

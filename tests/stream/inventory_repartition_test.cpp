@@ -136,7 +136,7 @@ class RepartitionTaskTest : public testing::Test {
   static InventoryRow Advance(Task& task, int32_t tasks) {
     CheckpointBatch batch;
     task.AdvanceInventory(task.inbox().LowWatermark(tasks), batch);
-    task.CollectLive(batch, false);
+    task.CollectLive(batch, /*now=*/0, /*session_live_interval=*/0);
     for (const InventoryRow& row : batch.inventory) {
       if (row.product_id == "P1") return row;
     }

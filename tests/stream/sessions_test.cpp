@@ -276,5 +276,47 @@ TEST(SessionTrackerTest, LiveRowsOfOpenSessions) {
   EXPECT_TRUE(o.sessions[0].is_closed);
 }
 
+// Live rows with a minimum age: a session changed after the round at now − min_age waits,
+// so rows spread over the calls; each changed session is written once.
+TEST(SessionTrackerTest, LiveRowsWaitForTheirAge) {
+  CatalogLookup catalog;
+  SessionTracker tracker({.gap = kGap, .cart_timeout = kTimeout}, catalog, 0);
+  Outputs o;
+  SessionTracker::Output out = o.Out();
+  auto view = [&](const char* session, Micros t) {
+    events::ProductView v;
+    v.user_id = std::string("u-") + session;
+    v.session_id = session;
+    v.product_id = "p";
+    tracker.OnView(v, {.effective_time = t, .topic = 1, .offset = t}, out);
+  };
+  constexpr Micros kAge = 5 * kSec;
+  std::vector<SessionRow> live;
+  view("a", 1 * kSec);
+  tracker.CollectOpen(live, /*now=*/100 * kSec, kAge);  // round at 100 s: a is in it
+  EXPECT_TRUE(live.empty()) << "a changed less than 5 s ago";
+  view("b", 2 * kSec);
+  view("a", 3 * kSec);  // still waiting: written once, with both views
+  tracker.CollectOpen(live, 103 * kSec, kAge);
+  EXPECT_TRUE(live.empty());
+  tracker.CollectOpen(live, 105 * kSec, kAge);  // the round at 100 s is 5 s old
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].session_id, "a");
+  EXPECT_EQ(live[0].page_views, 2);
+  live.clear();
+  tracker.CollectOpen(live, 107 * kSec, kAge);
+  EXPECT_TRUE(live.empty()) << "b became dirty after the round at 100 s: due at 108 s";
+  tracker.CollectOpen(live, 108 * kSec, kAge);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].session_id, "b");
+  live.clear();
+  tracker.CollectOpen(live, 200 * kSec, kAge);
+  EXPECT_TRUE(live.empty()) << "nothing changed since";
+  view("b", 4 * kSec);
+  tracker.CollectOpen(live, 200 * kSec, /*min_age=*/0);
+  ASSERT_EQ(live.size(), 1u) << "min_age 0 writes every changed session";
+  EXPECT_EQ(live[0].page_views, 2);
+}
+
 }  // namespace
 }  // namespace gm::stream

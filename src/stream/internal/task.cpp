@@ -214,11 +214,11 @@ void Task::AdvanceInventory(Micros watermark, CheckpointBatch& batch) {
   if (inbox_.pending() > 0) inbox_.Forget(inventory_watermark_);
 }
 
-void Task::CollectLive(CheckpointBatch& batch, bool open_sessions) {
+void Task::CollectLive(CheckpointBatch& batch, Micros now, Micros session_live_interval) {
   sales_.Collect(watermark_, batch.sales);
   // Expiry walks the users, so it runs once per checkpoint rather than per poll.
   if (watermark_ != kNoTime) anomalies_.Expire(watermark_);
-  if (open_sessions) sessions_.CollectOpen(batch.sessions);
+  sessions_.CollectOpen(batch.sessions, now, session_live_interval);
   inventory_.Collect(batch.inventory);
 }
 

@@ -167,8 +167,9 @@ class Task {
   void AdvanceInventory(Micros watermark, CheckpointBatch& batch);
 
   //! Appends the live rows changed since the last call: sales (closing windows the
-  //! watermark passed), inventory, and with `open_sessions` the open sessions.
-  void CollectLive(CheckpointBatch& batch, bool open_sessions);
+  //! watermark passed), inventory, and the open sessions that changed at least
+  //! `session_live_interval` ago by the wall clock `now` (SessionTracker::CollectOpen).
+  void CollectLive(CheckpointBatch& batch, Micros now, Micros session_live_interval);
 
   //! Appends a snapshot to `out`: with `full`, the task's whole state; else only what
   //! changed since the previous Save (the small state whole, and the dedup sightings,

@@ -334,12 +334,11 @@ Status Worker::Checkpoint(Micros now) {
       }
     }
   }
-  // Open sessions change with almost every event: their live rows go out less often.
-  const bool open_sessions = now - last_session_rows_ >= ctx_.config->session_live_interval;
-  if (open_sessions) last_session_rows_ = now;
   std::vector<ClockEntry> clocks;
   for (Task* task : hosted_) {
-    task->CollectLive(b, open_sessions);
+    // Open sessions change with almost every event: each one's live row goes out at most
+    // once per session_live_interval.
+    task->CollectLive(b, now, ctx_.config->session_live_interval);
     clocks.clear();
     for (const auto& sp : partitions_) {
       if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;

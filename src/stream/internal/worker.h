@@ -175,7 +175,6 @@ class Worker {
   Micros started_wall_ = 0;
   std::map<int32_t, std::vector<ClockEntry>> restored_clocks_;
   Micros now_ = 0;                //!< wall time of the current poll
-  Micros last_session_rows_ = 0;  //!< when open sessions' live rows were last collected
   int64_t transactions_ = 0;      //!< archived since the last checkpoint
   Counts pending_stats_;          //!< of the checkpoint being committed
   Micros low_watermark_ = kNoTime;

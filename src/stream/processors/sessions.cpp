@@ -260,14 +260,22 @@ CartAbandonmentRow SessionTracker::AbandonmentRowOf(const Session& s) const {
   return r;
 }
 
-void SessionTracker::CollectOpen(std::vector<SessionRow>& out) {
-  for (uint64_t key : dirty_) {
+void SessionTracker::CollectOpen(std::vector<SessionRow>& out, Micros now, Micros min_age) {
+  rounds_.emplace_back(now, dirty_popped_ + dirty_.size());
+  // Everything pushed before the latest round old enough is due.
+  uint64_t due = dirty_popped_;
+  while (!rounds_.empty() && rounds_.front().first <= now - min_age) {
+    due = std::max(due, rounds_.front().second);
+    rounds_.pop_front();
+  }
+  for (; dirty_popped_ < due; ++dirty_popped_) {
+    const uint64_t key = dirty_.front();
+    dirty_.pop_front();
     auto it = sessions_.find(key);
     if (it == sessions_.end() || !it->second.dirty) continue;  // closed since
     it->second.dirty = false;
     out.push_back(RowOf(it->second, /*closed=*/false));
   }
-  dirty_.clear();
 }
 
 void SessionTracker::SaveSession(SnapshotWriter& w, const Session& s) {
@@ -417,6 +425,8 @@ Status SessionTracker::Restore(SnapshotReader& r) {
   if (r.U8() != kSnapshotVersion) return InvalidArgument("sessions: unknown snapshot version");
   sessions_.clear();
   dirty_.clear();
+  dirty_popped_ = 0;
+  rounds_.clear();
   unsaved_.clear();
   closed_ids_.clear();
   events_ = r.U64();

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <queue>
+#include <utility>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -57,8 +59,14 @@ class SessionTracker {
   //! Fires the timers due before `time` (everything, at INT64_MAX).
   void AdvanceTo(Micros time, Output& out);
 
-  //! Live rows of the open sessions changed since the last call.
-  void CollectOpen(std::vector<SessionRow>& out);
+  //! Live rows of the open sessions changed since their last live row — those whose change
+  //! is at least `min_age` old by the wall clock `now`. Each call marks a round at `now`; a
+  //! session first changed after the latest round at or before now − min_age waits for a
+  //! later call. So an open session is written at most min_age after it changed, and the
+  //! rows spread over the calls instead of coming all at once every min_age (with hundreds of
+  //! thousands of open sessions, one such burst made a checkpoint take seconds).
+  //! min_age 0: every changed session.
+  void CollectOpen(std::vector<SessionRow>& out, Micros now = 0, Micros min_age = 0);
 
   void Save(SnapshotWriter& out) const;
   //! Replaces the state; InvalidArgument on a corrupt snapshot.
@@ -104,7 +112,7 @@ class SessionTracker {
     bool cart_abandoned = false;  //!< abandoned since its last activity (nothing reserved)
     bool has_abandonment = false;  //!< `abandonment` holds the latest one of the session
     Abandonment abandonment;
-    bool dirty = false;  //!< changed since the last CollectOpen
+    bool dirty = false;  //!< changed since its last live row (queued in dirty_)
     bool unsaved = false;  //!< changed since the last ClearChanges
     bool cart_timer_queued = false;
   };
@@ -151,7 +159,12 @@ class SessionTracker {
   //! events since) is queued again at its new time, so firing order does not depend on
   //! when timers were queued.
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
-  std::vector<uint64_t> dirty_;  //!< sessions marked dirty since the last CollectOpen
+  //! Sessions marked dirty and not yet collected, in the order they became dirty; the
+  //! front one is the dirty_popped_-th ever pushed.
+  std::deque<uint64_t> dirty_;
+  uint64_t dirty_popped_ = 0;
+  //! CollectOpen's rounds: (wall time, how many sessions had been pushed to dirty_ by then).
+  std::deque<std::pair<Micros, uint64_t>> rounds_;
   std::vector<uint64_t> unsaved_;  //!< sessions changed since the last ClearChanges
   std::vector<std::string> closed_ids_;  //!< sessions closed since the last ClearChanges
 };
