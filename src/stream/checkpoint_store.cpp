@@ -34,6 +34,7 @@ void CheckpointBatch::Clear() {
   snapshots.clear();
   for (auto& [task, bytes] : snapshot_changes) spare_snapshot_buffers.push_back(std::move(bytes));
   snapshot_changes.clear();
+  snapshot_numbers.clear();
   transactions.Clear();
   transaction_items.Clear();
   anomalies.clear();
@@ -136,11 +137,13 @@ Status MemoryCheckpointStore::Commit(const CheckpointBatch& batch) {
     GroupState::Snapshot& stored = group.snapshots[task];
     stored.bytes.assign(bytes);
     stored.changes.clear();
+    stored.change_numbers.clear();
     stored.generation = batch.generation;
   }
   for (const auto& [task, bytes] : batch.snapshot_changes) {
     GroupState::Snapshot& stored = group.snapshots[task];
     stored.changes.push_back(bytes);
+    stored.change_numbers.push_back(batch.NumberOf(task));
     stored.generation = batch.generation;
   }
   for (const SalesRow& row : batch.sales) {
@@ -188,6 +191,28 @@ std::vector<DeadLetterRow> MemoryCheckpointStore::DeadLetters() const {
   out.reserve(dead_letters_.size());
   for (const auto& [key, row] : dead_letters_) out.push_back(row);
   return out;
+}
+
+Status MemoryCheckpointStore::Compact(const std::string& group, int32_t task, int64_t generation,
+                                      int64_t number, const std::string& snapshot) {
+  std::lock_guard lock(mu_);
+  auto g = groups_.find(group);
+  if (g == groups_.end()) return Aborted("compaction: no checkpoint of group " + group);
+  auto it = g->second.snapshots.find(task);
+  if (it == g->second.snapshots.end() || it->second.generation != generation) {
+    return Aborted("compaction of task " + std::to_string(task) + " of group " + group +
+                   ": generation " + std::to_string(generation) + " no longer owns it");
+  }
+  GroupState::Snapshot& stored = it->second;
+  size_t covered = 0;
+  while (covered < stored.changes.size() && stored.change_numbers[covered] <= number) ++covered;
+  stored.bytes = snapshot;
+  stored.changes.erase(stored.changes.begin(),
+                       stored.changes.begin() + static_cast<ptrdiff_t>(covered));
+  stored.change_numbers.erase(stored.change_numbers.begin(),
+                              stored.change_numbers.begin() + static_cast<ptrdiff_t>(covered));
+  ++totals_.compactions;
+  return Status::Ok();
 }
 
 }  // namespace gm::stream

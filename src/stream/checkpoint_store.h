@@ -52,6 +52,13 @@ struct CheckpointBatch {
   //! task → what changed since the task's previous snapshot (full or incremental) of the
   //! same owner: appended after the stored ones. A task is in at most one of the two maps.
   std::map<int32_t, std::string> snapshot_changes;
+  //! task → the number of its snapshot in this batch, counted per task and owner
+  //! generation: 0 for the full one of its first checkpoint, then 1, 2, ... (NumberOf).
+  std::map<int32_t, int64_t> snapshot_numbers;
+  int64_t NumberOf(int32_t task) const {
+    auto it = snapshot_numbers.find(task);
+    return it == snapshot_numbers.end() ? 0 : it->second;
+  }
   //! Buffers of earlier snapshots (Clear keeps them), so a new one need not grow from empty.
   std::vector<std::string> spare_snapshot_buffers;
 
@@ -112,6 +119,16 @@ class CheckpointStore {
   //! the database went away (the caller retries the same batch); InvalidArgument when a
   //! row cannot be stored (a bug: the decoder's rules keep such input out).
   virtual Status Commit(const CheckpointBatch& batch) = 0;
+
+  //! Stores `snapshot` — the whole state of `task` as of its snapshot numbered `number`,
+  //! which generation `generation` committed — in place of that snapshot and every one
+  //! before it, in a transaction of its own: checkpoints then write only what changed, and
+  //! a restore reads the full state and a short tail of changes. Runs beside commits (on
+  //! another connection) and never blocks them. Aborted (nothing written) when another
+  //! generation owns the task now; Unavailable when the database is away (nothing is lost:
+  //! the changes stay where they are).
+  virtual Status Compact(const std::string& group, int32_t task, int64_t generation,
+                         int64_t number, const std::string& snapshot) = 0;
 };
 
 //! Commits into PostgreSQL through `pool` (sql/0001_core.sql, 0002_stream.sql; the
@@ -134,6 +151,8 @@ class MemoryCheckpointStore : public CheckpointStore {
   Status Commit(const CheckpointBatch& batch) override;
   Result<int64_t> Claim(const std::string& group, const std::vector<int32_t>& tasks,
                         const std::string& owner) override;
+  Status Compact(const std::string& group, int32_t task, int64_t generation, int64_t number,
+                 const std::string& snapshot) override;
 
   //! Rows given to successful commits (duplicates included).
   struct Totals {
@@ -145,6 +164,7 @@ class MemoryCheckpointStore : public CheckpointStore {
     int64_t dead_letters = 0;
     int64_t sessions = 0;
     int64_t cart_abandonments = 0;
+    int64_t compactions = 0;  //!< successful Compact calls
   };
   Totals totals() const;
   //! The latest absolute value of every sales row committed, keyed like the table.
@@ -164,6 +184,7 @@ class MemoryCheckpointStore : public CheckpointStore {
     struct Snapshot {
       std::string bytes;
       std::vector<std::string> changes;  //!< incremental snapshots after `bytes`
+      std::vector<int64_t> change_numbers;  //!< their CheckpointBatch::NumberOf
       int64_t generation = 0;
     };
     std::map<std::pair<std::string, int32_t>, Offset> offsets;  // (topic, partition)

@@ -149,10 +149,12 @@ const Statement kUpsertOffsets = {
 const Statement kUpsertSnapshot = {
     "gm_ckpt_snapshot",
     "WITH written AS (INSERT INTO stream_task_state (consumer_group, task, owner_generation, "
-    "snapshot, snapshot_size, updated_at) VALUES ($1, $2, $3, $4, $5, now()) "
+    "snapshot, snapshot_size, snapshot_generation, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $3, now()) "
     "ON CONFLICT (consumer_group, task) DO UPDATE SET "
     "owner_generation = EXCLUDED.owner_generation, snapshot = EXCLUDED.snapshot, "
-    "snapshot_size = EXCLUDED.snapshot_size, updated_at = now() "
+    "snapshot_size = EXCLUDED.snapshot_size, "
+    "snapshot_generation = EXCLUDED.snapshot_generation, updated_at = now() "
     "WHERE stream_task_state.owner_generation <= EXCLUDED.owner_generation RETURNING task), "
     "superseded AS (DELETE FROM stream_task_state_changes c USING written w "
     "WHERE c.consumer_group = $1 AND c.task = w.task) "
@@ -165,8 +167,24 @@ const Statement kAppendChanges = {
     "WITH owner AS (UPDATE stream_task_state SET owner_generation = $3, updated_at = now() "
     "WHERE consumer_group = $1 AND task = $2 AND owner_generation <= $3 "
     "RETURNING snapshot_size) "
-    "INSERT INTO stream_task_state_changes (consumer_group, task, changes) "
-    "SELECT $1, $2, $4 FROM owner WHERE snapshot_size > 0 RETURNING seq"};
+    "INSERT INTO stream_task_state_changes (consumer_group, task, changes, owner_generation, "
+    "snapshot_no) SELECT $1, $2, $4, $3, $5 FROM owner WHERE snapshot_size > 0 RETURNING seq"};
+
+// A compaction (CheckpointStore::Compact): the full row goes in only while the generation
+// still owns the task, and replaces the rows it covers. A plain read of the owner: when a
+// new owner claims the task meanwhile, its first checkpoint's snapshot supersedes the row
+// (stream_task_state.snapshot_generation), whenever this commits.
+const Statement kCompact = {
+    "gm_ckpt_compact",
+    "WITH owner AS (SELECT 1 FROM stream_task_state WHERE consumer_group = $1 AND task = $2 "
+    "AND owner_generation = $3), "
+    "written AS (INSERT INTO stream_task_state_changes (consumer_group, task, changes, "
+    "owner_generation, snapshot_no, is_full) SELECT $1, $2, $5, $3, $4, true FROM owner "
+    "RETURNING seq), "
+    "covered AS (DELETE FROM stream_task_state_changes c USING written w "
+    "WHERE c.consumer_group = $1 AND c.task = $2 AND c.seq <> w.seq AND "
+    "(c.owner_generation < $3 OR (c.owner_generation = $3 AND c.snapshot_no <= $4))) "
+    "SELECT count(*) FROM written"};
 
 const Statement kInsertAnomaly = {
     "gm_ckpt_anomaly",
@@ -204,9 +222,9 @@ const Statement kAddMetrics = {
     "consumer_lag = coalesce(EXCLUDED.consumer_lag, kafka_metrics_by_partition.consumer_lag), "
     "updated_at = now()"};
 
-const Statement* const kStatements[] = {&kUpsertOffsets, &kUpsertSnapshot,   &kAppendChanges,
-                                        &kInsertAnomaly, &kInsertDeadLetter, &kUpsertSales,
-                                        &kAddMetrics};
+const Statement* const kStatements[] = {&kUpsertOffsets,    &kUpsertSnapshot, &kAppendChanges,
+                                        &kInsertAnomaly,    &kInsertDeadLetter, &kUpsertSales,
+                                        &kAddMetrics,       &kCompact};
 
 // --- The transaction -----------------------------------------------------------------------
 
@@ -260,7 +278,7 @@ Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
   for (const auto& [task, bytes] : batch.snapshot_changes) {
     const pqxx::result r =
         tx.exec_prepared(kAppendChanges.name, batch.consumer_group, task, batch.generation,
-                         pqxx::binarystring(bytes.data(), bytes.size()));
+                         pqxx::binarystring(bytes.data(), bytes.size()), batch.NumberOf(task));
     if (r.empty()) {
       const pqxx::result stored = tx.exec_params(
           "SELECT owner_generation, snapshot_size FROM stream_task_state "
@@ -543,6 +561,40 @@ class PostgresCheckpointStore final : public CheckpointStore {
           in.sessions.rows(), in.cart_abandonments.rows(), in.inventory.rows(),
           in.resolved_alerts.rows() + in.other_alerts.rows(), snapshot_bytes, change_bytes,
           timer.text());
+    }
+    return ConnectionAware(s, conn);
+  }
+
+  Status Compact(const std::string& group, int32_t task, int64_t generation, int64_t number,
+                 const std::string& snapshot) override {
+    Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
+    if (!lease.ok()) return lease.status();
+    Connection& conn = **lease;
+    const auto started = std::chrono::steady_clock::now();
+    Status s;
+    try {
+      conn.pqxx().prepare(kCompact.name, kCompact.sql);
+      pqxx::work tx(conn.pqxx(), "checkpoint_compact");
+      const pqxx::row r = tx.exec_prepared1(kCompact.name, group, task, generation, number,
+                                            pqxx::binarystring(snapshot.data(), snapshot.size()));
+      if (r[0].as<int64_t>() == 0) {
+        s = Aborted("compaction of task " + std::to_string(task) + " of group " + group +
+                    ": generation " + std::to_string(generation) + " no longer owns it");
+      } else {
+        tx.commit();
+      }
+    } catch (const std::exception& e) {
+      s = store::ToStatus(e, "compacting the snapshots of task " + std::to_string(task) +
+                                 " of group " + group);
+    }
+    if (!s.ok() && s.code() != ErrorCode::kAborted) lease->Discard();
+    if (s.ok()) {
+      Logger("stream")->debug(
+          "compacted task {} of group {} generation {} through snapshot {}: {} bytes in {} ms",
+          task, group, generation, number, snapshot.size(),
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - started)
+              .count());
     }
     return ConnectionAware(s, conn);
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../store/test_cluster.h"
+#include "compaction_contract.h"
 #include "common/logging.h"
 #include "store/migrations.h"
 #include "store/pool.h"
@@ -381,6 +382,18 @@ TEST_F(PgCheckpointStoreTest, IncrementalSnapshotsFollowTheirFullOneUntilTheNext
   r = store_->Load("g");
   EXPECT_EQ(r->snapshots.at(0), "base1");
   EXPECT_EQ(r->ChangesOf(0), (std::vector<std::string>{"c3"}));
+}
+
+TEST_F(PgCheckpointStoreTest, CompactionReplacesTheSnapshotsItCovers) {
+  testing::CheckCompaction(*store_);
+  // A fenced owner's compaction that commits after the new owner's base (its check of the
+  // owner raced the claim) is superseded by that base: a full row of an older generation.
+  Query<int64_t>(
+      "WITH w AS (INSERT INTO stream_task_state_changes (consumer_group, task, changes, "
+      "owner_generation, snapshot_no, is_full) SELECT 'g', 0, 'late'::bytea, "
+      "owner_generation - 1, 99, true FROM stream_task_state WHERE task = 0 RETURNING 1) "
+      "SELECT count(*) FROM w");
+  EXPECT_EQ(testing::StoredState(*store_), (std::vector<std::string>{"base1", "d1"}));
 }
 
 TEST_F(PgCheckpointStoreTest, AnOlderGenerationIsFencedAndWritesNothing) {

@@ -130,6 +130,7 @@ next=1  # the line the next run must resume at (1: from the start)
 resume_ok=0
 resume_bad=0
 incremental_restarts=0
+compacted_restarts=0
 # A run resuming after a commit logs "resuming PATH at line $next (...)" once it has loaded the
 # checkpoint, and nothing when nothing was committed. A run killed before it loaded the
 # checkpoint (no progress line yet) may not have logged it.
@@ -172,9 +173,11 @@ for ((i = 1; i <= kills; i++)); do
   done
   next=$(psql_on killed -Atc "SELECT coalesce(max(next_offset), 1) FROM stream_offsets")
   # The next run restores each task's full snapshot with its incremental ones after it.
-  increments=$(psql_on killed -Atc "SELECT count(*) FROM stream_task_state_changes")
+  increments=$(psql_on killed -Atc "SELECT count(*) FILTER (WHERE NOT is_full) FROM stream_task_state_changes")
+  compactions=$(psql_on killed -Atc "SELECT count(*) FILTER (WHERE is_full) FROM stream_task_state_changes")
   incremental_restarts=$((incremental_restarts + (increments > 0)))
-  echo "  run $i: $what after $ms ms; committed up to line $((next - 1)); $increments incremental snapshots"
+  compacted_restarts=$((compacted_restarts + (compactions > 0)))
+  echo "  run $i: $what after $ms ms; committed up to line $((next - 1)); $increments incremental snapshots, $compactions compacted ones"
 done
 run_stream killed killed-last.out
 rc=$?
@@ -188,7 +191,8 @@ check "(a) restarts log 'resuming ... at line' the committed line" \
 # Whether a kill lands after an incremental commit depends on timing (replaying a file, a full
 # snapshot is due about every other commit), so this is reported, not checked;
 # task_snapshot_test covers restoring them deterministically.
-echo "  $incremental_restarts of $kills restarts restored incremental snapshots"
+echo "  $incremental_restarts of $kills restarts restored incremental snapshots," \
+  "$compacted_restarts compacted ones (written by the compactor beside the checkpoints)"
 dump killed killed.dump
 check "(a) kill -9 and restart: tables identical to the clean run" same_tables clean.dump killed.dump
 

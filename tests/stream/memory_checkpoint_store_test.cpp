@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "stream/checkpoint_store.h"
+#include "compaction_contract.h"
 
 namespace gm::stream {
 namespace {
@@ -86,6 +87,12 @@ TEST(MemoryCheckpointStoreTest, KeepsTheLatestOffsetsAndSnapshotsPerGroup) {
   EXPECT_EQ(r->max_generation, 3);
   EXPECT_EQ(store.Load("h")->max_generation, 9);
   EXPECT_EQ(store.totals().commits, 3);
+}
+
+TEST(MemoryCheckpointStoreTest, CompactionReplacesTheSnapshotsItCovers) {
+  MemoryCheckpointStore store;
+  testing::CheckCompaction(store);
+  EXPECT_EQ(store.totals().compactions, 2);
 }
 
 TEST(MemoryCheckpointStoreTest, IncrementalSnapshotsFollowTheirFullOneUntilTheNext) {

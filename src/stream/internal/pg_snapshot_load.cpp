@@ -53,20 +53,32 @@ Status LoadSnapshots(store::Connection& conn, const std::string& group, Restored
     out.snapshots[task].assign(PQgetvalue(res, i, 2), static_cast<size_t>(PQgetlength(res, i, 2)));
     out.max_generation = std::max(out.max_generation, generation);
   }
-  // The incremental snapshots after them, in commit order.
-  Result<ResultPtr> changes = QueryBinary(raw,
-                                          "SELECT task, changes FROM stream_task_state_changes "
-                                          "WHERE consumer_group = $1 ORDER BY task, seq",
-                                          group, "loading incremental task snapshots");
+  // The incremental snapshots after them in order, and the full ones compactions wrote
+  // (sql/0008): a full row replaces the state before it. Rows of generations older than the
+  // one that wrote the stream_task_state snapshot are superseded by it.
+  Result<ResultPtr> changes = QueryBinary(
+      raw,
+      "SELECT c.task, c.is_full, c.changes FROM stream_task_state_changes c "
+      "JOIN stream_task_state s USING (consumer_group, task) "
+      "WHERE c.consumer_group = $1 AND c.owner_generation >= s.snapshot_generation "
+      "ORDER BY c.task, c.owner_generation, c.snapshot_no, c.is_full, c.seq",
+      group, "loading incremental task snapshots");
   if (!changes.ok()) return changes.status();
   res = changes->get();
   for (int i = 0; i < PQntuples(res); ++i) {
-    if (PQgetlength(res, i, 0) != 4) {
+    if (PQgetlength(res, i, 0) != 4 || PQgetlength(res, i, 1) != 1) {
       return Internal("loading incremental task snapshots: unexpected binary column sizes");
     }
     const auto task = static_cast<int32_t>(BigEndian(PQgetvalue(res, i, 0), 4));
-    out.snapshot_changes[task].emplace_back(PQgetvalue(res, i, 1),
-                                            static_cast<size_t>(PQgetlength(res, i, 1)));
+    const bool full = *PQgetvalue(res, i, 1) != 0;
+    const char* bytes = PQgetvalue(res, i, 2);
+    const auto size = static_cast<size_t>(PQgetlength(res, i, 2));
+    if (full) {
+      out.snapshots[task].assign(bytes, size);
+      out.snapshot_changes[task].clear();
+    } else {
+      out.snapshot_changes[task].emplace_back(bytes, size);
+    }
   }
   return Status::Ok();
 }

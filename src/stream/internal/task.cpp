@@ -18,10 +18,13 @@ constexpr uint8_t kSnapshotVersion = 3;
 // sightings, users, sessions, products) as changed and removed keys. Distinct from every
 // full snapshot version.
 constexpr uint8_t kChangesFormat = 0x43;
-// A full snapshot is due once the changes written since the last one add up to its size
-// (so checkpoints cost at most about twice the changed state, and a restore reads at most
-// about twice the state), or after this many incremental ones.
+// A compaction is due once the changes written since the last full snapshot add up to its
+// size (so the stored snapshots stay at most about twice the state, which bounds a
+// restore), or after this many incremental ones.
 constexpr int kMaxChangesBetweenFull = 100;
+// Below this many bytes of changes the size rule waits (a nearly empty task would otherwise
+// be compacted at every other checkpoint).
+constexpr size_t kMinCompactionBytes = 1 << 20;
 
 SalesWindows::Options SalesOptions(const StreamConfig& c) {
   return {.size = c.window_size, .slide = c.window_slide};
@@ -296,9 +299,12 @@ Status Task::LoadPending(SnapshotReader& r, bool v1, events::Decoder& decoder,
   return Status::Ok();
 }
 
-bool Task::FullSnapshotDue() const {
-  return !has_base_ || changes_bytes_ >= base_bytes_ ||
-         changes_since_base_ >= kMaxChangesBetweenFull;
+bool Task::FullSnapshotDue() const { return !has_base_; }
+
+bool Task::CompactionDue() const {
+  return has_base_ &&
+         ((changes_bytes_ >= base_bytes_ && changes_bytes_ >= kMinCompactionBytes) ||
+          changes_since_base_ >= kMaxChangesBetweenFull);
 }
 
 void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out, bool full) {
@@ -373,6 +379,11 @@ void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out, bool fu
   sessions_.ClearChanges();
   inventory_.ClearChanges();
   const size_t bytes = out.size() - start;
+  if (!full) {
+    ++snapshot_number_;
+  } else if (!has_base_) {
+    snapshot_number_ = 0;
+  }
   if (full) {
     has_base_ = true;
     base_bytes_ = bytes;

@@ -175,13 +175,20 @@ class Task {
   //! changed since the previous Save (the small state whole, and the dedup sightings,
   //! users, sessions and products added, changed or removed) — restored by applying it
   //! over the snapshots before it. Either way with the clocks of its source partitions,
-  //! and from then on changes are recorded against this snapshot.
+  //! and from then on changes are recorded against this snapshot. A full Save right after
+  //! an incremental one is the same state: what a compaction stores in place of both.
   //! REQUIRES: the outbox is empty (routed); every Save is committed in order, or the
   //! task is dropped (a failed commit ends the worker).
   void Save(const std::vector<ClockEntry>& clocks, std::string& out, bool full = true);
-  //! Whether the next Save should be full: none since the task was created or restored,
-  //! or the changes saved since the last full one add up to its size.
+  //! Whether the next Save must be full: none since the task was created or restored.
   bool FullSnapshotDue() const;
+  //! Whether the changes saved since the last full snapshot add up to its size (or are
+  //! many): time for a compaction (a full Save after the checkpoint's incremental one,
+  //! stored off the checkpoint path by CheckpointStore::Compact).
+  bool CompactionDue() const;
+  //! The number of the last snapshot saved (CheckpointBatch::snapshot_numbers): 0 for the
+  //! first, full one since the task was created or restored, +1 for each incremental one.
+  int64_t snapshot_number() const { return snapshot_number_; }
   //! Replaces the state with a full snapshot's, then applies `changes` (incremental
   //! snapshots saved after it, in order); `clocks` receives the saved source clocks.
   Status Restore(std::string_view snapshot, const std::vector<std::string>& changes,
@@ -256,6 +263,7 @@ class Task {
   size_t base_bytes_ = 0;
   size_t changes_bytes_ = 0;
   int changes_since_base_ = 0;
+  int64_t snapshot_number_ = 0;
 };
 
 }  // namespace gm::stream::internal

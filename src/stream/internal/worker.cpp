@@ -53,7 +53,8 @@ Worker::Worker(WorkerContext& context, Routing routing, std::vector<int32_t> tas
     : ctx_(context),
       routing_(routing),
       decoder_(events::kDefaultMaxMessageBytes),
-      committer_(*context.store, *context.clock) {
+      committer_(*context.store, *context.clock),
+      compactor_(*context.store) {
   tasks_.resize(static_cast<size_t>(ctx_.tasks));
   for (int32_t id : task_ids) {
     tasks_[static_cast<size_t>(id)] = std::make_unique<Task>(id, *ctx_.config, *ctx_.catalog);
@@ -316,6 +317,11 @@ Status Worker::FlushStockTopic() {
 
 Status Worker::Checkpoint(Micros now) {
   if (Status s = committer_.Wait(); !s.ok()) return s;
+  // The batch committed: a compaction of the state it holds may replace its snapshots.
+  if (committing_ >= 0 && compactions_[committing_]) {
+    compactor_.Submit(std::move(*compactions_[committing_]));
+    compactions_[committing_].reset();
+  }
   if (committed_once_) FlushStats();
   CheckpointBatch& b = batches_[filling_];
   b.consumer_group = ctx_.consumer_group;
@@ -344,8 +350,8 @@ Status Worker::Checkpoint(Micros now) {
       if (routing_ == Routing::kByPartition && sp->partition != task->id()) continue;
       clocks.push_back({sp->topic, sp->partition, sp->max_seen});
     }
-    // Mostly only what changed since the task's previous snapshot; the whole state when
-    // the changes add up to its size (Task::FullSnapshotDue).
+    // Only what changed since the task's previous snapshot, but for the first one since it
+    // was created or restored (Task::FullSnapshotDue).
     const bool full = task->FullSnapshotDue();
     auto [slot, fresh] = (full ? b.snapshots : b.snapshot_changes).try_emplace(task->id());
     std::string& snapshot = slot->second;
@@ -355,6 +361,18 @@ Status Worker::Checkpoint(Micros now) {
     }
     snapshot.clear();
     task->Save(clocks, snapshot, full);
+    b.snapshot_numbers[task->id()] = task->snapshot_number();
+    // When its changes add up to its state, the whole state goes to the compactor once this
+    // batch committed: one task at a time, so each checkpoint serialises at most one.
+    if (!full && task->CompactionDue() && !compactions_[0] && !compactions_[1] &&
+        compactor_.Idle()) {
+      Compactor::Job& job = compactions_[filling_].emplace();
+      job.group = ctx_.consumer_group;
+      job.task = task->id();
+      job.generation = generation_;
+      job.number = task->snapshot_number();
+      task->Save(clocks, job.snapshot, /*full=*/true);
+    }
   }
   const Micros interval_start =
       now - (now % kMetricsInterval + kMetricsInterval) % kMetricsInterval;

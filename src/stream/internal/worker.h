@@ -21,6 +21,7 @@
 #include "stream/checkpoint_store.h"
 #include "stream/engine.h"
 #include "stream/internal/committer.h"
+#include "stream/internal/compactor.h"
 #include "stream/internal/stock_exchange.h"
 #include "stream/internal/stock_record.h"
 #include "stream/internal/stock_topic.h"
@@ -171,6 +172,9 @@ class Worker {
   CheckpointBatch batches_[2];
   int filling_ = 0;
   Committer committer_;
+  //! Full snapshots of tasks due for compaction, saved with each batch; handed to the
+  //! compactor once that batch has committed.
+  std::optional<Compactor::Job> compactions_[2];
   bool committed_once_ = false;
   Micros started_wall_ = 0;
   std::map<int32_t, std::vector<ClockEntry>> restored_clocks_;
@@ -188,6 +192,8 @@ class Worker {
   //! Wall time the first message of each batch arrived (0: none yet).
   Micros first_arrival_[2] = {0, 0};
   int committing_ = -1;  //!< the batch index the committer holds, or -1
+  // Last: destroyed first, so it is done before anything it may use goes.
+  Compactor compactor_;
 };
 
 }  // namespace gm::stream::internal
