@@ -8,7 +8,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config ccache mold clang-14 libfuzzer-14-dev
   # libraries (see docs/dependencies.md for why each is here)
-  librdkafka-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev
+  librdkafka-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev libzstd-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev libpqxx-dev libpq-dev
   # the HTTP server: RESTinio on standalone Asio, its HTTP parser, zlib for gzip
   librestinio-dev libasio-dev libhttp-parser-dev zlib1g-dev

@@ -22,6 +22,7 @@
 #include "stream/checkpoint_store.h"
 #include "stream/internal/checkpoint_inputs.h"
 #include "stream/internal/pg_snapshot_load.h"
+#include "stream/internal/snapshot_compression.h"
 
 namespace gm::stream {
 namespace {
@@ -263,10 +264,12 @@ Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
       }
     }
   }
+  std::string stored;  // compressed (internal/snapshot_compression.h)
   for (const auto& [task, bytes] : batch.snapshots) {
+    internal::CompressSnapshot(bytes, stored);
     const pqxx::result r = tx.exec_prepared(
         kUpsertSnapshot.name, batch.consumer_group, task, batch.generation,
-        pqxx::binarystring(bytes.data(), bytes.size()), static_cast<int64_t>(bytes.size()));
+        pqxx::binarystring(stored.data(), stored.size()), static_cast<int64_t>(stored.size()));
     if (r[0][0].as<int64_t>() == 0) {
       const pqxx::row stored = tx.exec_params1(
           "SELECT owner_generation FROM stream_task_state "
@@ -276,9 +279,10 @@ Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
     }
   }
   for (const auto& [task, bytes] : batch.snapshot_changes) {
+    internal::CompressSnapshot(bytes, stored);
     const pqxx::result r =
         tx.exec_prepared(kAppendChanges.name, batch.consumer_group, task, batch.generation,
-                         pqxx::binarystring(bytes.data(), bytes.size()), batch.NumberOf(task));
+                         pqxx::binarystring(stored.data(), stored.size()), batch.NumberOf(task));
     if (r.empty()) {
       const pqxx::result stored = tx.exec_params(
           "SELECT owner_generation, snapshot_size FROM stream_task_state "
@@ -571,12 +575,16 @@ class PostgresCheckpointStore final : public CheckpointStore {
     if (!lease.ok()) return lease.status();
     Connection& conn = **lease;
     const auto started = std::chrono::steady_clock::now();
+    size_t stored_size = 0;
     Status s;
     try {
+      std::string stored;
+      internal::CompressSnapshot(snapshot, stored);
       conn.pqxx().prepare(kCompact.name, kCompact.sql);
       pqxx::work tx(conn.pqxx(), "checkpoint_compact");
       const pqxx::row r = tx.exec_prepared1(kCompact.name, group, task, generation, number,
-                                            pqxx::binarystring(snapshot.data(), snapshot.size()));
+                                            pqxx::binarystring(stored.data(), stored.size()));
+      stored_size = stored.size();
       if (r[0].as<int64_t>() == 0) {
         s = Aborted("compaction of task " + std::to_string(task) + " of group " + group +
                     ": generation " + std::to_string(generation) + " no longer owns it");
@@ -590,8 +598,9 @@ class PostgresCheckpointStore final : public CheckpointStore {
     if (!s.ok() && s.code() != ErrorCode::kAborted) lease->Discard();
     if (s.ok()) {
       Logger("stream")->debug(
-          "compacted task {} of group {} generation {} through snapshot {}: {} bytes in {} ms",
-          task, group, generation, number, snapshot.size(),
+          "compacted task {} of group {} generation {} through snapshot {}: {} bytes ({} "
+          "stored) in {} ms",
+          task, group, generation, number, snapshot.size(), stored_size,
           std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - started)
               .count());

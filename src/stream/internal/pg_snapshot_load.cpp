@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "stream/internal/snapshot_compression.h"
+
 namespace gm::stream::internal {
 namespace {
 
@@ -50,7 +52,12 @@ Status LoadSnapshots(store::Connection& conn, const std::string& group, Restored
     }
     const auto task = static_cast<int32_t>(BigEndian(PQgetvalue(res, i, 0), 4));
     const int64_t generation = BigEndian(PQgetvalue(res, i, 1), 8);
-    out.snapshots[task].assign(PQgetvalue(res, i, 2), static_cast<size_t>(PQgetlength(res, i, 2)));
+    if (Status s = DecompressSnapshot(
+            {PQgetvalue(res, i, 2), static_cast<size_t>(PQgetlength(res, i, 2))},
+            out.snapshots[task]);
+        !s.ok()) {
+      return s;
+    }
     out.max_generation = std::max(out.max_generation, generation);
   }
   // The incremental snapshots after them in order, and the full ones compactions wrote
@@ -73,12 +80,10 @@ Status LoadSnapshots(store::Connection& conn, const std::string& group, Restored
     const bool full = *PQgetvalue(res, i, 1) != 0;
     const char* bytes = PQgetvalue(res, i, 2);
     const auto size = static_cast<size_t>(PQgetlength(res, i, 2));
-    if (full) {
-      out.snapshots[task].assign(bytes, size);
-      out.snapshot_changes[task].clear();
-    } else {
-      out.snapshot_changes[task].emplace_back(bytes, size);
-    }
+    std::vector<std::string>& changes_of_task = out.snapshot_changes[task];
+    if (full) changes_of_task.clear();
+    std::string& target = full ? out.snapshots[task] : changes_of_task.emplace_back();
+    if (Status s = DecompressSnapshot({bytes, size}, target); !s.ok()) return s;
   }
   return Status::Ok();
 }
