@@ -194,7 +194,7 @@ std::vector<DeadLetterRow> MemoryCheckpointStore::DeadLetters() const {
 }
 
 Status MemoryCheckpointStore::Compact(const std::string& group, int32_t task, int64_t generation,
-                                      int64_t number, const std::string& snapshot) {
+                                      int64_t number, std::string snapshot) {
   std::lock_guard lock(mu_);
   auto g = groups_.find(group);
   if (g == groups_.end()) return Aborted("compaction: no checkpoint of group " + group);
@@ -206,7 +206,7 @@ Status MemoryCheckpointStore::Compact(const std::string& group, int32_t task, in
   GroupState::Snapshot& stored = it->second;
   size_t covered = 0;
   while (covered < stored.changes.size() && stored.change_numbers[covered] <= number) ++covered;
-  stored.bytes = snapshot;
+  stored.bytes = std::move(snapshot);
   stored.changes.erase(stored.changes.begin(),
                        stored.changes.begin() + static_cast<ptrdiff_t>(covered));
   stored.change_numbers.erase(stored.change_numbers.begin(),

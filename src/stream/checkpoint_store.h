@@ -126,9 +126,10 @@ class CheckpointStore {
   //! a restore reads the full state and a short tail of changes. Runs beside commits (on
   //! another connection) and never blocks them. Aborted (nothing written) when another
   //! generation owns the task now; Unavailable when the database is away (nothing is lost:
-  //! the changes stay where they are).
+  //! the changes stay where they are). Takes `snapshot` so it can free it as early as it
+  //! can: it is the task's whole state, often hundreds of megabytes.
   virtual Status Compact(const std::string& group, int32_t task, int64_t generation,
-                         int64_t number, const std::string& snapshot) = 0;
+                         int64_t number, std::string snapshot) = 0;
 };
 
 //! Commits into PostgreSQL through `pool` (sql/0001_core.sql, 0002_stream.sql; the
@@ -152,7 +153,7 @@ class MemoryCheckpointStore : public CheckpointStore {
   Result<int64_t> Claim(const std::string& group, const std::vector<int32_t>& tasks,
                         const std::string& owner) override;
   Status Compact(const std::string& group, int32_t task, int64_t generation, int64_t number,
-                 const std::string& snapshot) override;
+                 std::string snapshot) override;
 
   //! Rows given to successful commits (duplicates included).
   struct Totals {

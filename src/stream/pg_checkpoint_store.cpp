@@ -570,16 +570,19 @@ class PostgresCheckpointStore final : public CheckpointStore {
   }
 
   Status Compact(const std::string& group, int32_t task, int64_t generation, int64_t number,
-                 const std::string& snapshot) override {
+                 std::string snapshot) override {
     Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
     if (!lease.ok()) return lease.status();
     Connection& conn = **lease;
     const auto started = std::chrono::steady_clock::now();
     size_t stored_size = 0;
+    const size_t raw_size = snapshot.size();
     Status s;
     try {
       std::string stored;
       internal::CompressSnapshot(snapshot, stored);
+      // The state is in `stored` now: free its raw bytes before the (long) write.
+      std::string().swap(snapshot);
       conn.pqxx().prepare(kCompact.name, kCompact.sql);
       pqxx::work tx(conn.pqxx(), "checkpoint_compact");
       const pqxx::row r = tx.exec_prepared1(kCompact.name, group, task, generation, number,
@@ -600,7 +603,7 @@ class PostgresCheckpointStore final : public CheckpointStore {
       Logger("stream")->debug(
           "compacted task {} of group {} generation {} through snapshot {}: {} bytes ({} "
           "stored) in {} ms",
-          task, group, generation, number, snapshot.size(), stored_size,
+          task, group, generation, number, raw_size, stored_size,
           std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - started)
               .count());

@@ -43,7 +43,8 @@ void Compactor::Loop() {
     if (!busy_) return;  // quitting with nothing to do
     Job job = std::move(job_);
     lock.unlock();
-    const Status s = store_.Compact(job.group, job.task, job.generation, job.number, job.snapshot);
+    const Status s =
+        store_.Compact(job.group, job.task, job.generation, job.number, std::move(job.snapshot));
     if (!s.ok()) {
       // Fenced (another owner has the task) or the database is away: the stored changes
       // still make up the state.
@@ -52,7 +53,6 @@ void Compactor::Loop() {
                             "snapshot compaction of task {} skipped: {}", job.task,
                             s.message());
     }
-    job = Job{};  // frees the snapshot before waiting for the next one
     lock.lock();
     busy_ = false;
     cv_.notify_all();

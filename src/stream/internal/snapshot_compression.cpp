@@ -34,6 +34,9 @@ void CompressSnapshot(std::string_view raw, std::string& out) {
   // Compressing into a buffer of the bound's size cannot fail but for lack of memory, which
   // the allocation above would have reported.
   out.resize(ZSTD_isError(n) ? 0 : n);
+  // Give back the rest of the worst-case buffer: snapshots compress ~4×, and the compressed
+  // bytes may wait a while to be written.
+  if (out.capacity() > 2 * out.size() + 4096) out.shrink_to_fit();
 }
 
 Status DecompressSnapshot(std::string_view stored, std::string& out) {
