@@ -21,6 +21,7 @@
 #include "store/pool.h"
 #include "stream/checkpoint_store.h"
 #include "stream/internal/checkpoint_inputs.h"
+#include "stream/internal/pg_compaction.h"
 #include "stream/internal/pg_snapshot_load.h"
 #include "stream/internal/snapshot_compression.h"
 
@@ -171,22 +172,6 @@ const Statement kAppendChanges = {
     "INSERT INTO stream_task_state_changes (consumer_group, task, changes, owner_generation, "
     "snapshot_no) SELECT $1, $2, $4, $3, $5 FROM owner WHERE snapshot_size > 0 RETURNING seq"};
 
-// A compaction (CheckpointStore::Compact): the full row goes in only while the generation
-// still owns the task, and replaces the rows it covers. A plain read of the owner: when a
-// new owner claims the task meanwhile, its first checkpoint's snapshot supersedes the row
-// (stream_task_state.snapshot_generation), whenever this commits.
-const Statement kCompact = {
-    "gm_ckpt_compact",
-    "WITH owner AS (SELECT 1 FROM stream_task_state WHERE consumer_group = $1 AND task = $2 "
-    "AND owner_generation = $3), "
-    "written AS (INSERT INTO stream_task_state_changes (consumer_group, task, changes, "
-    "owner_generation, snapshot_no, is_full) SELECT $1, $2, $5, $3, $4, true FROM owner "
-    "RETURNING seq), "
-    "covered AS (DELETE FROM stream_task_state_changes c USING written w "
-    "WHERE c.consumer_group = $1 AND c.task = $2 AND c.seq <> w.seq AND "
-    "(c.owner_generation < $3 OR (c.owner_generation = $3 AND c.snapshot_no <= $4))) "
-    "SELECT count(*) FROM written"};
-
 const Statement kInsertAnomaly = {
     "gm_ckpt_anomaly",
     "INSERT INTO transaction_anomalies (transaction_id, user_id, event_time, "
@@ -225,7 +210,7 @@ const Statement kAddMetrics = {
 
 const Statement* const kStatements[] = {&kUpsertOffsets,    &kUpsertSnapshot, &kAppendChanges,
                                         &kInsertAnomaly,    &kInsertDeadLetter, &kUpsertSales,
-                                        &kAddMetrics,       &kCompact};
+                                        &kAddMetrics};
 
 // --- The transaction -----------------------------------------------------------------------
 
@@ -574,40 +559,9 @@ class PostgresCheckpointStore final : public CheckpointStore {
     Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
     if (!lease.ok()) return lease.status();
     Connection& conn = **lease;
-    const auto started = std::chrono::steady_clock::now();
-    size_t stored_size = 0;
-    const size_t raw_size = snapshot.size();
-    Status s;
-    try {
-      std::string stored;
-      internal::CompressSnapshot(snapshot, stored);
-      // The state is in `stored` now: free its raw bytes before the (long) write.
-      std::string().swap(snapshot);
-      conn.pqxx().prepare(kCompact.name, kCompact.sql);
-      pqxx::work tx(conn.pqxx(), "checkpoint_compact");
-      const pqxx::row r = tx.exec_prepared1(kCompact.name, group, task, generation, number,
-                                            pqxx::binarystring(stored.data(), stored.size()));
-      stored_size = stored.size();
-      if (r[0].as<int64_t>() == 0) {
-        s = Aborted("compaction of task " + std::to_string(task) + " of group " + group +
-                    ": generation " + std::to_string(generation) + " no longer owns it");
-      } else {
-        tx.commit();
-      }
-    } catch (const std::exception& e) {
-      s = store::ToStatus(e, "compacting the snapshots of task " + std::to_string(task) +
-                                 " of group " + group);
-    }
+    Status s = internal::WriteCompaction(conn, group, task, generation, number,
+                                         std::move(snapshot));
     if (!s.ok() && s.code() != ErrorCode::kAborted) lease->Discard();
-    if (s.ok()) {
-      Logger("stream")->debug(
-          "compacted task {} of group {} generation {} through snapshot {}: {} bytes ({} "
-          "stored) in {} ms",
-          task, group, generation, number, raw_size, stored_size,
-          std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::steady_clock::now() - started)
-              .count());
-    }
     return ConnectionAware(s, conn);
   }
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "../store/test_cluster.h"
-#include "compaction_contract.h"
+#include "store_contract.h"
 #include "common/logging.h"
 #include "store/migrations.h"
 #include "store/pool.h"
@@ -337,54 +337,7 @@ TEST_F(PgCheckpointStoreTest, MetricsAreAddedUpAndTheLagIsTheLatestKnown) {
 }
 
 TEST_F(PgCheckpointStoreTest, IncrementalSnapshotsFollowTheirFullOneUntilTheNext) {
-  // Incremental snapshots (Task::Save without `full`) pile up after the task's full one,
-  // in commit order; the next full one supersedes them; they are fenced like it.
-  Result<int64_t> gen = store_->Claim("g", {0, 1}, "test");
-  ASSERT_TRUE(gen.ok()) << gen.status().ToString();
-  CheckpointBatch b = NewBatch(*gen);
-  b.snapshots = {{0, "base0"}};
-  ASSERT_TRUE(store_->Commit(b).ok());
-  for (const char* c : {"c1", "c2"}) {
-    b = NewBatch(*gen);
-    b.offsets = {{"tx", 0, 10}};
-    b.snapshot_changes = {{0, std::string(c) + std::string(1, '\0')}};
-    Status s = store_->Commit(b);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  // Task 1 has no full snapshot to apply changes to: a bug, refused whole.
-  b = NewBatch(*gen);
-  b.offsets = {{"tx", 0, 20}};
-  b.snapshot_changes = {{1, "x"}};
-  Status s = store_->Commit(b);
-  EXPECT_EQ(s.code(), ErrorCode::kInternal) << s.ToString();
-
-  Result<RestoredCheckpoint> r = store_->Load("g");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->offsets, (std::vector<SourceOffset>{{"tx", 0, 10}}));
-  EXPECT_EQ(r->snapshots.at(0), "base0");
-  EXPECT_EQ(r->ChangesOf(0),
-            (std::vector<std::string>{std::string("c1\0", 3), std::string("c2\0", 3)}));
-  EXPECT_TRUE(r->ChangesOf(1).empty());
-
-  // A new owner fences the old one's changes.
-  Result<int64_t> next = store_->Claim("g", {0}, "test");
-  ASSERT_TRUE(next.ok());
-  b = NewBatch(*gen);
-  b.snapshot_changes = {{0, "stale"}};
-  s = store_->Commit(b);
-  EXPECT_EQ(s.code(), ErrorCode::kAborted) << s.ToString();
-  EXPECT_EQ(store_->Load("g")->ChangesOf(0).size(), 2u);
-
-  // The new owner's full snapshot replaces the old state and its changes.
-  b = NewBatch(*next);
-  b.snapshots = {{0, "base1"}};
-  ASSERT_TRUE(store_->Commit(b).ok());
-  b = NewBatch(*next);
-  b.snapshot_changes = {{0, "c3"}};
-  ASSERT_TRUE(store_->Commit(b).ok());
-  r = store_->Load("g");
-  EXPECT_EQ(r->snapshots.at(0), "base1");
-  EXPECT_EQ(r->ChangesOf(0), (std::vector<std::string>{"c3"}));
+  testing::CheckIncrementalSnapshots(*store_);
 }
 
 TEST_F(PgCheckpointStoreTest, CompactionReplacesTheSnapshotsItCovers) {

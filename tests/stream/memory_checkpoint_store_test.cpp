@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "stream/checkpoint_store.h"
-#include "compaction_contract.h"
+#include "store_contract.h"
 
 namespace gm::stream {
 namespace {
@@ -97,54 +97,7 @@ TEST(MemoryCheckpointStoreTest, CompactionReplacesTheSnapshotsItCovers) {
 
 TEST(MemoryCheckpointStoreTest, IncrementalSnapshotsFollowTheirFullOneUntilTheNext) {
   MemoryCheckpointStore store;
-  // Incremental snapshots (Task::Save without `full`) pile up after the task's full one,
-  // in commit order; the next full one supersedes them; they are fenced like it.
-  Result<int64_t> gen = store.Claim("g", {0, 1}, "test");
-  ASSERT_TRUE(gen.ok()) << gen.status().ToString();
-  CheckpointBatch b = NewBatch("g", *gen);
-  b.snapshots = {{0, "base0"}};
-  ASSERT_TRUE(store.Commit(b).ok());
-  for (const char* c : {"c1", "c2"}) {
-    b = NewBatch("g", *gen);
-    b.offsets = {{"tx", 0, 10}};
-    b.snapshot_changes = {{0, std::string(c) + std::string(1, '\0')}};
-    Status s = store.Commit(b);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  // Task 1 has no full snapshot to apply changes to: a bug, refused whole.
-  b = NewBatch("g", *gen);
-  b.offsets = {{"tx", 0, 20}};
-  b.snapshot_changes = {{1, "x"}};
-  Status s = store.Commit(b);
-  EXPECT_EQ(s.code(), ErrorCode::kInternal) << s.ToString();
-
-  Result<RestoredCheckpoint> r = store.Load("g");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->offsets, (std::vector<SourceOffset>{{"tx", 0, 10}}));
-  EXPECT_EQ(r->snapshots.at(0), "base0");
-  EXPECT_EQ(r->ChangesOf(0),
-            (std::vector<std::string>{std::string("c1\0", 3), std::string("c2\0", 3)}));
-  EXPECT_TRUE(r->ChangesOf(1).empty());
-
-  // A new owner fences the old one's changes.
-  Result<int64_t> next = store.Claim("g", {0}, "test");
-  ASSERT_TRUE(next.ok());
-  b = NewBatch("g", *gen);
-  b.snapshot_changes = {{0, "stale"}};
-  s = store.Commit(b);
-  EXPECT_EQ(s.code(), ErrorCode::kAborted) << s.ToString();
-  EXPECT_EQ(store.Load("g")->ChangesOf(0).size(), 2u);
-
-  // The new owner's full snapshot replaces the old state and its changes.
-  b = NewBatch("g", *next);
-  b.snapshots = {{0, "base1"}};
-  ASSERT_TRUE(store.Commit(b).ok());
-  b = NewBatch("g", *next);
-  b.snapshot_changes = {{0, "c3"}};
-  ASSERT_TRUE(store.Commit(b).ok());
-  r = store.Load("g");
-  EXPECT_EQ(r->snapshots.at(0), "base1");
-  EXPECT_EQ(r->ChangesOf(0), (std::vector<std::string>{"c3"}));
+  testing::CheckIncrementalSnapshots(store);
 }
 
 TEST(MemoryCheckpointStoreTest, AnOlderGenerationIsFencedAndNothingOfItApplied) {

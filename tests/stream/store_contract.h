@@ -1,6 +1,6 @@
 #pragma once
 
-// What every CheckpointStore does with compactions (CheckpointStore::Compact): run by the
+// What every CheckpointStore does with incremental snapshots and compactions: run by the
 // PostgreSQL and the memory store tests alike.
 
 #include <gtest/gtest.h>
@@ -32,6 +32,64 @@ inline std::vector<std::string> StoredState(CheckpointStore& store) {
   std::vector<std::string> state = {r->snapshots.count(0) ? r->snapshots.at(0) : "(none)"};
   for (const std::string& c : r->ChangesOf(0)) state.push_back(c);
   return state;
+}
+
+// Incremental snapshots (Task::Save without `full`) pile up after the task's full one, in
+// commit order; the next full one supersedes them; they are fenced like it.
+inline void CheckIncrementalSnapshots(CheckpointStore& store) {
+  auto NewBatch = [](int64_t generation) {
+    CheckpointBatch b;
+    b.consumer_group = "g";
+    b.generation = generation;
+    b.owner = "test";
+    return b;
+  };
+  Result<int64_t> gen = store.Claim("g", {0, 1}, "test");
+  ASSERT_TRUE(gen.ok()) << gen.status().ToString();
+  CheckpointBatch b = NewBatch(*gen);
+  b.snapshots = {{0, "base0"}};
+  ASSERT_TRUE(store.Commit(b).ok());
+  for (const char* c : {"c1", "c2"}) {
+    b = NewBatch(*gen);
+    b.offsets = {{"tx", 0, 10}};
+    b.snapshot_changes = {{0, std::string(c) + std::string(1, '\0')}};
+    Status s = store.Commit(b);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  // Task 1 has no full snapshot to apply changes to: a bug, refused whole.
+  b = NewBatch(*gen);
+  b.offsets = {{"tx", 0, 20}};
+  b.snapshot_changes = {{1, "x"}};
+  Status s = store.Commit(b);
+  EXPECT_EQ(s.code(), ErrorCode::kInternal) << s.ToString();
+
+  Result<RestoredCheckpoint> r = store.Load("g");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->offsets, (std::vector<SourceOffset>{{"tx", 0, 10}}));
+  EXPECT_EQ(r->snapshots.at(0), "base0");
+  EXPECT_EQ(r->ChangesOf(0),
+            (std::vector<std::string>{std::string("c1\0", 3), std::string("c2\0", 3)}));
+  EXPECT_TRUE(r->ChangesOf(1).empty());
+
+  // A new owner fences the old one's changes.
+  Result<int64_t> next = store.Claim("g", {0}, "test");
+  ASSERT_TRUE(next.ok());
+  b = NewBatch(*gen);
+  b.snapshot_changes = {{0, "stale"}};
+  s = store.Commit(b);
+  EXPECT_EQ(s.code(), ErrorCode::kAborted) << s.ToString();
+  EXPECT_EQ(store.Load("g")->ChangesOf(0).size(), 2u);
+
+  // The new owner's full snapshot replaces the old state and its changes.
+  b = NewBatch(*next);
+  b.snapshots = {{0, "base1"}};
+  ASSERT_TRUE(store.Commit(b).ok());
+  b = NewBatch(*next);
+  b.snapshot_changes = {{0, "c3"}};
+  ASSERT_TRUE(store.Commit(b).ok());
+  r = store.Load("g");
+  EXPECT_EQ(r->snapshots.at(0), "base1");
+  EXPECT_EQ(r->ChangesOf(0), (std::vector<std::string>{"c3"}));
 }
 
 // A compaction replaces the snapshots it covers and keeps the later ones; a generation
