@@ -68,9 +68,12 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
               config.bus.partitions, flags.until_eof ? ", until the end of the file" : "");
     status = engine.RunFile(path, flags.until_eof, signalled);
   } else if (flags.from == "kafka") {
-    // The shop topics and the group's stock re-partition topic, co-partitioned.
+    // The shop topics and (for the inventory tracker) the group's stock re-partition topic,
+    // co-partitioned.
     std::vector<std::string> topics = bus::ShopTopics();
-    topics.push_back(bus::StockChangesTopic(config.kafka.group_id));
+    if (config.stream.processors.inventory) {
+      topics.push_back(bus::StockChangesTopic(config.kafka.group_id));
+    }
     if (Status s = bus::EnsureTopics(config.kafka, topics, config.bus.partitions); !s.ok()) {
       return ReportFailure(s);
     }

@@ -3,320 +3,91 @@
 #include <toml++/toml.h>
 
 #include <cctype>
-#include <charconv>
-#include <cmath>
 #include <filesystem>
-#include <functional>
+#include <limits>
+#include <system_error>
+
+#include "common/internal/config_property.h"
+#include "common/internal/config_server_properties.h"
 
 extern char** environ;
 
 namespace gm {
 namespace {
 
-// One row per property: the single place that names, describes and bounds it.
-struct Property {
-  std::string key;
-  std::string description;
-  std::string unit;  // empty when unitless
-  std::function<Status(Config&, std::string_view)> set;
-  std::function<std::string(const Config&)> get;
-  bool quote = false;  // rendered as a TOML string
+using internal::AddSecurityProperties;
+using internal::AddServerProperties;
+using internal::BadValue;
+using internal::DurationProperty;
+using internal::FormatDouble;
+using internal::IntProperty;
+using internal::ParseDouble;
+using internal::Property;
+using internal::RateProperty;
+using internal::SplitList;
+using internal::StringProperty;
+
+// stream.processors: a processor's name and its switch, in the order the value is rendered.
+struct ProcessorName {
+  std::string_view name;
+  bool StreamProcessors::*enabled;
+};
+constexpr ProcessorName kProcessorNames[] = {
+    {"sales", &StreamProcessors::sales},         {"anomalies", &StreamProcessors::anomalies},
+    {"archive", &StreamProcessors::archive},     {"sessions", &StreamProcessors::sessions},
+    {"inventory", &StreamProcessors::inventory},
 };
 
-Status BadValue(std::string_view key, std::string_view value, std::string_view why) {
-  return InvalidArgument("invalid value '" + std::string(value) + "' for " + std::string(key) +
-                         ": " + std::string(why));
-}
-
-template <typename Int>
-Property IntProperty(std::string key, std::string description, std::string unit,
-                     Int& (*field)(Config&), Int min, Int max) {
+// A comma-separated list of processor names, or `all`; every processor not named is off.
+Property ProcessorsProperty() {
+  static constexpr std::string_view kKey = "stream.processors";
   Property p;
-  p.key = key;
-  p.description = std::move(description);
-  p.unit = std::move(unit);
-  p.set = [key, field, min, max](Config& c, std::string_view v) -> Status {
-    Int parsed{};
-    std::string text(v);
-    // Accept 1_000_000 as TOML does.
-    std::erase(text, '_');
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) {
-      return BadValue(key, v, "expected a whole number");
-    }
-    if (parsed < min || parsed > max) {
-      return BadValue(key, v,
-                      "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    field(c) = parsed;
-    return Status::Ok();
-  };
-  p.get = [field](const Config& c) { return std::to_string(field(const_cast<Config&>(c))); };
-  return p;
-}
-
-Property DurationProperty(std::string key, std::string description, Micros& (*field)(Config&),
-                          Micros min, Micros max) {
-  Property p;
-  p.key = key;
-  p.description = std::move(description);
-  p.unit = "duration";
+  p.key = kKey;
+  p.description =
+      "Processors the stream engine runs: a comma-separated list of sales, anomalies, archive, "
+      "sessions, inventory, or all. Turning one off leaves its tables untouched and saves its "
+      "work.";
   p.quote = true;
-  p.set = [key, field, min, max](Config& c, std::string_view v) -> Status {
-    Result<Micros> d = ParseDuration(v);
-    if (!d.ok()) return BadValue(key, v, d.status().message());
-    if (*d < min || *d > max) {
-      return BadValue(key, v,
-                      "must be between " + FormatDuration(min) + " and " + FormatDuration(max));
-    }
-    field(c) = *d;
-    return Status::Ok();
-  };
-  p.get = [field](const Config& c) { return FormatDuration(field(const_cast<Config&>(c))); };
-  return p;
-}
-
-Property StringProperty(std::string key, std::string description, std::string& (*field)(Config&),
-                        std::vector<std::string> allowed = {}) {
-  Property p;
-  p.key = key;
-  p.description = std::move(description);
-  p.quote = true;
-  p.set = [key, field, allowed](Config& c, std::string_view v) -> Status {
-    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
-      return BadValue(key, v, "expected one of " + list);
-    }
-    field(c) = std::string(v);
-    return Status::Ok();
-  };
-  p.get = [field](const Config& c) { return field(const_cast<Config&>(c)); };
-  return p;
-}
-
-std::optional<double> ParseDouble(std::string_view v) {
-  double d = 0;
-  std::string text(v);
-  std::erase(text, '_');
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty() || !std::isfinite(d)) {
-    return std::nullopt;
-  }
-  return d;
-}
-
-std::string FormatDouble(double d) {
-  char buf[64];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
-  return std::string(buf, ptr);
-}
-
-Property RateProperty(std::string key, std::string description, double& (*field)(Config&),
-                      bool allow_max) {
-  Property p;
-  p.key = key;
-  p.description = std::move(description);
-  p.unit = "events/s";
-  p.set = [key, field, allow_max](Config& c, std::string_view v) -> Status {
-    if (allow_max && v == "max") {
-      field(c) = 0;
-      return Status::Ok();
-    }
-    std::optional<double> d = ParseDouble(v);
-    if (!d || *d <= 0 || *d > 100'000'000) {
-      return BadValue(key, v,
-                      allow_max ? "expected a rate in events/s (0 < rate ≤ 1e8) or 'max'"
-                                : "expected a rate in events/s (0 < rate ≤ 1e8)");
-    }
-    field(c) = *d;
-    return Status::Ok();
-  };
-  p.get = [field](const Config& c) {
-    double d = field(const_cast<Config&>(c));
-    return d == 0 ? std::string("\"max\"") : FormatDouble(d);
-  };
-  return p;
-}
-
-Property BoolProperty(std::string key, std::string description, bool& (*field)(Config&)) {
-  Property p;
-  p.key = key;
-  p.description = std::move(description);
-  p.set = [key, field](Config& c, std::string_view v) -> Status {
-    if (v != "true" && v != "false") return BadValue(key, v, "expected true or false");
-    field(c) = v == "true";
-    return Status::Ok();
-  };
-  p.get = [field](const Config& c) {
-    return std::string(field(const_cast<Config&>(c)) ? "true" : "false");
-  };
-  return p;
-}
-
-// A list as one comma-separated string (the file format has no arrays); blanks around
-// items are dropped, and so are empty items.
-Property ListProperty(std::string key, std::string description,
-                      std::vector<std::string>& (*field)(Config&)) {
-  Property p;
-  p.key = key;
-  p.description = std::move(description);
-  p.quote = true;
-  p.set = [field](Config& c, std::string_view v) -> Status {
-    std::vector<std::string> items;
-    while (!v.empty()) {
-      size_t comma = v.find(',');
-      std::string_view item = v.substr(0, comma);
-      v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
-      while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) {
-        item.remove_prefix(1);
+  p.set = [](Config& c, std::string_view v) -> Status {
+    std::vector<std::string> names = SplitList(v);
+    if (names.empty()) return BadValue(kKey, v, "name at least one processor");
+    StreamProcessors chosen;
+    for (const ProcessorName& proc : kProcessorNames) chosen.*proc.enabled = false;
+    for (const std::string& name : names) {
+      const bool all = name == "all";
+      bool known = all;
+      for (const ProcessorName& proc : kProcessorNames) {
+        if (all || name == proc.name) {
+          chosen.*proc.enabled = true;
+          known = true;
+        }
       }
-      while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) {
-        item.remove_suffix(1);
+      if (!known) {
+        return BadValue(kKey, v,
+                        "unknown processor '" + name +
+                            "'; expected a comma-separated list of sales, anomalies, archive, "
+                            "sessions, inventory, or all");
       }
-      if (!item.empty()) items.emplace_back(item);
     }
-    field(c) = std::move(items);
+    // The inventory tracker reserves stock for the carts the session analyzer keeps.
+    if (chosen.inventory && !chosen.sessions) {
+      return BadValue(kKey, v,
+                      "inventory needs sessions (cart reservations come from the session "
+                      "analyzer)");
+    }
+    c.stream.processors = chosen;
     return Status::Ok();
   };
-  p.get = [field](const Config& c) {
+  p.get = [](const Config& c) {
     std::string out;
-    for (const std::string& item : field(const_cast<Config&>(c))) {
-      out += (out.empty() ? "" : ",") + item;
+    for (const ProcessorName& proc : kProcessorNames) {
+      if (c.stream.processors.*proc.enabled) {
+        out += (out.empty() ? "" : ",") + std::string(proc.name);
+      }
     }
     return out;
   };
   return p;
-}
-
-// [server]: the HTTP server.
-void AddServerProperties(std::vector<Property>& ps) {
-  ps.push_back(StringProperty("server.address", "Interface the HTTP server listens on.",
-                              +[](Config& c) -> std::string& { return c.server.address; }));
-  ps.push_back(IntProperty<int32_t>("server.port", "TCP port of the HTTP server.", "",
-                                    +[](Config& c) -> int32_t& { return c.server.port; }, 1,
-                                    65535));
-  ps.push_back(IntProperty<int32_t>(
-      "server.threads", "Worker threads answering HTTP requests; 0 = one per core.", "threads",
-      +[](Config& c) -> int32_t& { return c.server.threads; }, 0, 1024));
-  ps.push_back(IntProperty<int32_t>(
-      "server.max_connections", "Open connections at most; further ones wait to be accepted.",
-      "connections", +[](Config& c) -> int32_t& { return c.server.max_connections; }, 1,
-      1'000'000));
-  ps.push_back(DurationProperty(
-      "server.idle_timeout",
-      "An idle keep-alive connection, or a client this slow to send its request, is closed.",
-      +[](Config& c) -> Micros& { return c.server.idle_timeout; }, 100 * kMicrosPerMilli,
-      kMicrosPerHour));
-  ps.push_back(DurationProperty(
-      "server.write_timeout", "A response not written to the client within this is dropped.",
-      +[](Config& c) -> Micros& { return c.server.write_timeout; }, 100 * kMicrosPerMilli,
-      kMicrosPerHour));
-  ps.push_back(IntProperty<int32_t>(
-      "server.max_url_bytes", "Longest request target (path and query) accepted.", "bytes",
-      +[](Config& c) -> int32_t& { return c.server.max_url_bytes; }, 256, 1 << 20));
-  ps.push_back(IntProperty<int32_t>(
-      "server.max_header_bytes", "Longest request header value accepted.", "bytes",
-      +[](Config& c) -> int32_t& { return c.server.max_header_bytes; }, 256, 1 << 20));
-  ps.push_back(IntProperty<int32_t>(
-      "server.max_headers", "Most header fields in one request.", "fields",
-      +[](Config& c) -> int32_t& { return c.server.max_headers; }, 8, 10'000));
-  ps.push_back(IntProperty<int32_t>(
-      "server.max_body_bytes", "Largest request body; larger ones are answered 413.", "bytes",
-      +[](Config& c) -> int32_t& { return c.server.max_body_bytes; }, 0, 256 << 20));
-  ps.push_back(IntProperty<int32_t>(
-      "server.gzip_min_bytes", "Responses at least this large are gzipped if the client accepts.",
-      "bytes", +[](Config& c) -> int32_t& { return c.server.gzip_min_bytes; }, 0, 1 << 30));
-  ps.push_back(BoolProperty("server.access_log", "Log one line per HTTP request (logger http).",
-                            +[](Config& c) -> bool& { return c.server.access_log; }));
-  ps.push_back(DurationProperty(
-      "server.shutdown_timeout", "How long stopping waits for requests in flight.",
-      +[](Config& c) -> Micros& { return c.server.shutdown_timeout; }, 0, kMicrosPerHour));
-  ps.push_back(IntProperty<int32_t>(
-      "server.db_connections", "Connections of the API's read-only database pool.",
-      "connections", +[](Config& c) -> int32_t& { return c.server.db_connections; }, 1, 1024));
-  ps.push_back(StringProperty(
-      "server.reader_role", "Role every API query runs as (read-only; empty = the login role).",
-      +[](Config& c) -> std::string& { return c.server.reader_role; }));
-  ps.push_back(DurationProperty(
-      "server.statement_timeout", "PostgreSQL cancels an API query running longer than this.",
-      +[](Config& c) -> Micros& { return c.server.statement_timeout; }, 10 * kMicrosPerMilli,
-      kMicrosPerHour));
-  ps.push_back(DurationProperty(
-      "server.cache_ttl", "Hot figures (sales summary, live feed) are at most this stale.",
-      +[](Config& c) -> Micros& { return c.server.cache_ttl; }, 0, kMicrosPerMinute));
-  ps.push_back(IntProperty<int32_t>(
-      "server.default_page_size", "Rows per page of a list when no limit is given.", "rows",
-      +[](Config& c) -> int32_t& { return c.server.default_page_size; }, 1, 1'000'000));
-  ps.push_back(IntProperty<int32_t>(
-      "server.max_page_size", "Largest limit a list accepts.", "rows",
-      +[](Config& c) -> int32_t& { return c.server.max_page_size; }, 1, 1'000'000));
-  ps.push_back(DurationProperty(
-      "server.health_max_lag",
-      "/health fails (pipeline) when the stream engine last committed longer ago; 0 = off.",
-      +[](Config& c) -> Micros& { return c.server.health_max_lag; }, 0, 30 * kMicrosPerDay));
-  ps.push_back(StringProperty(
-      "server.web_dir", "Folder with static/ pages and node_modules/ (swagger-ui-dist).",
-      +[](Config& c) -> std::string& { return c.server.web_dir; }));
-}
-
-// [auth], [cors] and [explorer]: the HTTP server's security and the data explorer.
-void AddSecurityProperties(std::vector<Property>& ps) {
-  ps.push_back(BoolProperty(
-      "auth.enabled",
-      "Require an API key (X-API-Key or Authorization: Bearer) on every non-public path.",
-      +[](Config& c) -> bool& { return c.auth.enabled; }));
-  ps.push_back(ListProperty(
-      "auth.public_paths",
-      "Comma-separated paths answered without a key; a trailing * matches by prefix.",
-      +[](Config& c) -> std::vector<std::string>& { return c.auth.public_paths; }));
-  {
-    Property p;
-    p.key = "auth.rate_limit";
-    p.description = "Sustained requests per second allowed per API key; 0 = unlimited.";
-    p.unit = "requests/s";
-    p.set = [](Config& c, std::string_view v) -> Status {
-      std::optional<double> d = ParseDouble(v);
-      if (!d || *d < 0 || *d > 1e9) {
-        return BadValue("auth.rate_limit", v, "expected a rate between 0 and 1e9");
-      }
-      c.auth.rate_limit = *d;
-      return Status::Ok();
-    };
-    p.get = [](const Config& c) { return FormatDouble(c.auth.rate_limit); };
-    ps.push_back(std::move(p));
-  }
-  ps.push_back(IntProperty<int32_t>(
-      "auth.rate_burst", "Requests one API key may send at once (token bucket size).",
-      "requests", +[](Config& c) -> int32_t& { return c.auth.rate_burst; }, 1, 1'000'000'000));
-  ps.push_back(ListProperty(
-      "auth.rate_limit_exempt", "Comma-separated API key names that are never rate-limited.",
-      +[](Config& c) -> std::vector<std::string>& { return c.auth.rate_limit_exempt; }));
-  ps.push_back(DurationProperty(
-      "auth.cache_ttl",
-      "How long a verified key is trusted before it is looked up again (revocation delay).",
-      +[](Config& c) -> Micros& { return c.auth.cache_ttl; }, 0, kMicrosPerMinute));
-  ps.push_back(ListProperty(
-      "cors.allowed_origins",
-      "Comma-separated origins (scheme://host[:port]) browsers may call the API from; * = any.",
-      +[](Config& c) -> std::vector<std::string>& { return c.cors.allowed_origins; }));
-  ps.push_back(ListProperty(
-      "cors.allowed_headers", "Comma-separated request headers a preflight may allow.",
-      +[](Config& c) -> std::vector<std::string>& { return c.cors.allowed_headers; }));
-  ps.push_back(DurationProperty(
-      "cors.max_age", "How long browsers may cache a preflight answer.",
-      +[](Config& c) -> Micros& { return c.cors.max_age; }, 0, kMicrosPerDay));
-  ps.push_back(IntProperty<int32_t>(
-      "explorer.max_rows", "Most rows one explorer query returns.", "rows",
-      +[](Config& c) -> int32_t& { return c.explorer.max_rows; }, 1, 10'000'000));
-  ps.push_back(DurationProperty(
-      "explorer.statement_timeout", "PostgreSQL cancels an explorer query running longer.",
-      +[](Config& c) -> Micros& { return c.explorer.statement_timeout; }, 10 * kMicrosPerMilli,
-      kMicrosPerHour));
-  ps.push_back(StringProperty(
-      "explorer.role",
-      "Role explorer queries run as (SET LOCAL ROLE, read-only); empty = the login role.",
-      +[](Config& c) -> std::string& { return c.explorer.role; }));
 }
 
 const std::vector<Property>& Properties() {
@@ -468,6 +239,7 @@ const std::vector<Property>& Properties() {
         "How long to keep retrying, with backoff, to reach the database before giving up.",
         +[](Config& c) -> Micros& { return c.store.connect_timeout; }, kMicrosPerSecond,
         kMicrosPerDay));
+    ps.push_back(ProcessorsProperty());
     ps.push_back(DurationProperty(
         "stream.allowed_lateness",
         "An event older than the newest one seen in its partition minus this is late.",

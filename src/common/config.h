@@ -68,8 +68,21 @@ struct StoreConfig {
   Micros connect_timeout = 30 * kMicrosPerSecond;  //!< keep retrying the server this long
 };
 
+//! Which processors a stream engine runs (stream.processors; all by default). The inventory
+//! tracker needs the session analyzer: cart reservations come from its carts.
+struct StreamProcessors {
+  bool sales = true;      //!< sales_metrics windows
+  bool anomalies = true;  //!< transaction_anomalies scoring
+  bool archive = true;    //!< transactions + transaction_items
+  bool sessions = true;   //!< session_metrics and cart_abandonment
+  bool inventory = true;  //!< inventory_status and low_stock_alerts
+
+  bool operator==(const StreamProcessors&) const = default;
+};
+
 //! [stream] The stream engine and its processors (DESIGN.md §6).
 struct StreamConfig {
+  StreamProcessors processors;
   //! An event is late when its time is below the highest time seen before it in its
   //! source partition minus this; that bound is the partition's watermark.
   Micros allowed_lateness = 5 * kMicrosPerSecond;

@@ -340,6 +340,11 @@ Status EmbeddedPostgres::LaunchServer() {
         "synchronous_commit=off",
         "-c",
         "shared_buffers=256MB",
+        // The checkpoint's staging tables are temporary: a checkpoint stages up to
+        // hundreds of thousands of rows, which the default 8 MB would spill to disk.
+        // Allocated per session only as used.
+        "-c",
+        "temp_buffers=256MB",
         "-c",
         "max_wal_size=4GB",
         "-c",

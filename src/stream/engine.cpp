@@ -64,7 +64,7 @@ struct Engine::Shared {
     ctx.restored = &restored;
     // Stock work is re-partitioned in process when every task lives here (a file, the
     // memory bus); with Kafka, tasks may live in other processes.
-    if (claim_all) {
+    if (claim_all && options.config.processors.inventory) {
       stock_exchange = std::make_unique<internal::StockExchange>(options.tasks);
       ctx.stock_exchange = stock_exchange.get();
     }
@@ -178,10 +178,13 @@ Status Engine::RunKafka(const KafkaConfig& kafka, bool until_eof, const std::ato
   shared_->ctx.topic_prefix = kafka.topic_prefix;
   // Stock work moves between tasks — possibly in other processes — through the group's
   // re-partition topic, read back with the shop topics (DESIGN.md §6 Scale-out).
+  const bool inventory = shared_->options.config.processors.inventory;
   const std::string stock_topic = bus::StockChangesTopic(kafka.group_id);
-  shared_->ctx.stock_topic = kafka.topic_prefix + stock_topic;
   std::vector<std::string> topics = bus::ShopTopics();
-  topics.push_back(stock_topic);
+  if (inventory) {
+    shared_->ctx.stock_topic = kafka.topic_prefix + stock_topic;
+    topics.push_back(stock_topic);
+  }
   const int32_t workers = shared_->WorkerCount();
   // Workers outlive their sources: leaving the group (a source's destructor) revokes the
   // partitions, which calls back into the worker.
@@ -191,10 +194,12 @@ Status Engine::RunKafka(const KafkaConfig& kafka, bool until_eof, const std::ato
     pool.push_back(
         std::make_unique<Worker>(shared_->ctx, Routing::kByPartition, std::vector<int32_t>{}));
     Worker* worker = pool.back().get();
-    Result<std::unique_ptr<bus::Sink>> sink = bus::OpenKafkaSink(kafka);
-    if (!sink.ok()) return sink.status();
-    worker->SetStockTopicWriter(std::make_unique<internal::StockTopicWriter>(
-        std::move(sink).value(), stock_topic, shared_->options.tasks));
+    if (inventory) {
+      Result<std::unique_ptr<bus::Sink>> sink = bus::OpenKafkaSink(kafka);
+      if (!sink.ok()) return sink.status();
+      worker->SetStockTopicWriter(std::make_unique<internal::StockTopicWriter>(
+          std::move(sink).value(), stock_topic, shared_->options.tasks));
+    }
     bus::KafkaSourceOptions options;
     options.on_assign = [worker](std::vector<bus::PartitionOffset>& ps) { worker->OnAssign(ps); };
     options.on_revoke = [worker](const std::vector<bus::PartitionOffset>&) { worker->OnRevoke(); };

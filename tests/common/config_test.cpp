@@ -136,6 +136,113 @@ TEST_F(ConfigTest, RenderedConfigLoadsBackToTheSameValues) {
   EXPECT_EQ(second->origins.at("generator.seed"), ConfigOrigin::kFile);
 }
 
+// The enabled processors as "sales,archive" (written out here, not with the property's getter).
+std::string Enabled(const StreamProcessors& p) {
+  std::string out;
+  auto add = [&out](bool on, const char* name) {
+    if (on) out += (out.empty() ? "" : ",") + std::string(name);
+  };
+  add(p.sales, "sales");
+  add(p.anomalies, "anomalies");
+  add(p.archive, "archive");
+  add(p.sessions, "sessions");
+  add(p.inventory, "inventory");
+  return out;
+}
+
+TEST_F(ConfigTest, StreamProcessorsDefaultToAllFive) {
+  ConfigSources sources;
+  sources.file = WriteFile("");
+  Result<LoadedConfig> loaded = LoadConfig(sources);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(Enabled(loaded->config.stream.processors),
+            "sales,anomalies,archive,sessions,inventory");
+  EXPECT_EQ(loaded->origins.at("stream.processors"), ConfigOrigin::kDefault);
+  EXPECT_NE(
+      RenderConfig(*loaded).find("processors = \"sales,anomalies,archive,sessions,inventory\""),
+      std::string::npos);
+}
+
+TEST_F(ConfigTest, StreamProcessorsEnableExactlyThoseNamed) {
+  struct Case {
+    std::string value;
+    std::string enabled;
+  } cases[] = {
+      {"sales, archive", "sales,archive"},
+      {"all", "sales,anomalies,archive,sessions,inventory"},
+      {" all ", "sales,anomalies,archive,sessions,inventory"},
+      {"anomalies", "anomalies"},
+      {"inventory,sessions", "sessions,inventory"},
+      {"archive,sales,archive", "sales,archive"},
+      {"sessions , ,sales", "sales,sessions"},
+  };
+  for (const Case& c : cases) {
+    ConfigSources sources;
+    sources.file = WriteFile("");
+    sources.flags = {{"stream.processors", c.value}};
+    Result<LoadedConfig> loaded = LoadConfig(sources);
+    ASSERT_TRUE(loaded.ok()) << c.value << ": " << loaded.status().ToString();
+    EXPECT_EQ(Enabled(loaded->config.stream.processors), c.enabled) << c.value;
+  }
+}
+
+TEST_F(ConfigTest, StreamProcessorsFromFileAndEnvironment) {
+  ConfigSources sources;
+  sources.file = WriteFile("[stream]\nprocessors = \"anomalies\"\n");
+  Result<LoadedConfig> loaded = LoadConfig(sources);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(Enabled(loaded->config.stream.processors), "anomalies");
+  EXPECT_EQ(loaded->origins.at("stream.processors"), ConfigOrigin::kFile);
+
+  sources.environment = {"GLOBALMART_STREAM_PROCESSORS=sales,sessions"};
+  loaded = LoadConfig(sources);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(Enabled(loaded->config.stream.processors), "sales,sessions");
+  EXPECT_EQ(loaded->origins.at("stream.processors"), ConfigOrigin::kEnv);
+}
+
+TEST_F(ConfigTest, StreamProcessorsRejectUnknownNamesEmptyListsAndInventoryAlone) {
+  struct Case {
+    std::string value;
+    std::string must_mention;
+  } cases[] = {
+      {"sales,fraud", "unknown processor 'fraud'"}, {"Sales", "unknown processor 'Sales'"},
+      {"none", "unknown processor 'none'"},         {"", "name at least one processor"},
+      {" , ", "name at least one processor"},       {"inventory,sales", "inventory needs sessions"},
+      {"inventory", "inventory needs sessions"},
+  };
+  for (const Case& c : cases) {
+    ConfigSources sources;
+    sources.file = WriteFile("");
+    sources.flags = {{"stream.processors", c.value}};
+    Result<LoadedConfig> loaded = LoadConfig(sources);
+    ASSERT_FALSE(loaded.ok()) << c.value;
+    EXPECT_EQ(loaded.status().code(), ErrorCode::kInvalidArgument);
+    std::string message = loaded.status().message();
+    EXPECT_NE(message.find("invalid value '" + c.value + "' for stream.processors"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find(c.must_mention), std::string::npos) << message;
+  }
+}
+
+TEST_F(ConfigTest, StreamProcessorsRenderedConfigLoadsBack) {
+  ConfigSources sources;
+  sources.file = WriteFile("");
+  sources.flags = {{"stream.processors", "inventory, sessions,sales"}};
+  Result<LoadedConfig> first = LoadConfig(sources);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::string rendered = RenderConfig(*first);
+  EXPECT_NE(rendered.find("processors = \"sales,sessions,inventory\""), std::string::npos)
+      << rendered;
+  ConfigSources again;
+  again.file = WriteFile(rendered);
+  Result<LoadedConfig> second = LoadConfig(again);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->config.stream.processors, first->config.stream.processors);
+  EXPECT_EQ(Enabled(second->config.stream.processors), "sales,sessions,inventory");
+}
+
 }  // namespace
 }  // namespace gm
 

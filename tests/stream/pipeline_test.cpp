@@ -1274,7 +1274,8 @@ Status SameCatalog(const CatalogLookup& lookup, const TestCatalog& catalog) {
 // `stop_after_received` > 0 — as a live run that does not treat EOF as the end, stopped once
 // a committed checkpoint covers that many messages (so its windows stay open).
 RunOutcome RunEngine(store::ConnectionPool& pool, const std::string& path,
-                     const TestCatalog& catalog_rows, int64_t stop_after_received = 0) {
+                     const TestCatalog& catalog_rows, int64_t stop_after_received = 0,
+                     const StreamConfig& config = TestStreamConfig()) {
   Result<std::unique_ptr<CatalogLookup>> catalog = CatalogLookup::Load(pool);
   if (!catalog.ok()) return {catalog.status(), {}};
   if (Status s = SameCatalog(**catalog, catalog_rows); !s.ok()) return {s, {}};
@@ -1282,7 +1283,7 @@ RunOutcome RunEngine(store::ConnectionPool& pool, const std::string& path,
   TickingClock clock;
   std::atomic<bool> stop{false};
   EngineOptions options;
-  options.config = TestStreamConfig();
+  options.config = config;
   options.consumer_group = "pipeline-test";
   options.tasks = kTasks;
   options.clock = &clock;
@@ -1566,6 +1567,55 @@ TEST_F(PipelineTest, TwoHalvesGiveTheTablesOfOneRun) {
   ASSERT_TRUE(second.status.ok()) << second.status.ToString();
   EXPECT_EQ(second.stats.received, static_cast<int64_t>(all.size() - first_half.size()));
   ExpectSameTables(expected, ReadTables(*halves->conn));
+}
+
+TEST_F(PipelineTest, ProcessorsTurnedOffLeaveTheirTablesEmpty) {
+  const Input& input = inputs_->Generated();
+  const Expected all = BruteForceOf(input);
+  struct Case {
+    const char* database;
+    StreamProcessors on;
+  };
+  const Case cases[] = {
+      {"issue_three", {.sales = true, .anomalies = true, .archive = true,
+                       .sessions = false, .inventory = false}},
+      {"sales_only", {.sales = true, .anomalies = false, .archive = false,
+                      .sessions = false, .inventory = false}},
+      {"shop_state", {.sales = false, .anomalies = false, .archive = false,
+                      .sessions = true, .inventory = true}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.database);
+    std::unique_ptr<Database> db = OpenDatabase(c.database, input.catalog);
+    ASSERT_NE(db, nullptr);
+    StreamConfig config = TestStreamConfig();
+    config.processors = c.on;
+    RunOutcome run = RunEngine(*db->pool, input.path, input.catalog, 0, config);
+    ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+    // The enabled processors' tables are those of a run with all of them; the ingestion
+    // counts (kafka_metrics) do not depend on which processors read the events.
+    Expected e = all;
+    if (!c.on.archive) {
+      e.transactions.clear();
+      e.items.clear();
+    }
+    if (!c.on.sales) e.sales.clear();
+    if (!c.on.anomalies) e.rules.clear();
+    if (!c.on.sessions) {
+      e.sessions.clear();
+      e.abandonments.clear();
+    }
+    if (!c.on.inventory) {
+      e.inventory.clear();
+      e.alerts.clear();
+    }
+    const Tables tables = ReadTables(*db->conn);
+    ExpectMatches(e, tables);
+    if (!c.on.anomalies) {
+      EXPECT_TRUE(tables.anomalies.empty());
+    }
+    EXPECT_EQ(run.stats.anomalies, static_cast<int64_t>(tables.anomalies.size()));
+  }
 }
 
 }  // namespace

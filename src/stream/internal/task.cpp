@@ -73,9 +73,11 @@ void Task::ExpireDedup(events::Topic topic, Micros source_watermark) {
 
 void Task::AddTransaction(const events::Transaction& tx, const OrderKey& key, bool late,
                           CheckpointBatch& batch) {
-  AppendArchiveRows(tx, catalog_, batch.transactions, batch.transaction_items);
-  if (!late) sales_.Add(tx, catalog_);
-  Queue(key, late, transactions_.Put(tx));
+  const StreamProcessors& on = config_.processors;
+  if (on.archive) AppendArchiveRows(tx, catalog_, batch.transactions, batch.transaction_items);
+  if (on.sales && !late) sales_.Add(tx, catalog_);
+  // Scoring and sessions (and through them, stock) apply transactions in order.
+  if (on.anomalies || on.sessions) Queue(key, late, transactions_.Put(tx));
 }
 
 void Task::AddView(const events::ProductView& view, const OrderKey& key) {
@@ -156,14 +158,18 @@ void Task::Apply(const Pending& p, CheckpointBatch& batch) {
   switch (static_cast<events::Topic>(p.key.topic)) {
     case events::Topic::kTransactions: {
       const events::Transaction& tx = transactions_[p.slot];
-      anomaly_scratch_.clear();
-      anomalies_.Score(tx, p.key.effective_time, anomaly_scratch_);
-      for (AnomalyRow& row : anomaly_scratch_) {
-        batch.anomalies.push_back(std::move(row));
-        ++anomalies_written_;
+      const StreamProcessors& on = config_.processors;
+      if (on.anomalies) {
+        anomaly_scratch_.clear();
+        anomalies_.Score(tx, p.key.effective_time, anomaly_scratch_);
+        for (AnomalyRow& row : anomaly_scratch_) {
+          batch.anomalies.push_back(std::move(row));
+          ++anomalies_written_;
+        }
       }
-      if (!p.late) sessions_.OnTransaction(tx, p.key, out);
+      if (on.sessions && !p.late) sessions_.OnTransaction(tx, p.key, out);
       for (const events::LineItem& item : tx.products) {
+        if (!on.inventory) break;
         StockChange& c = outbox_.emplace_back();
         c.key = p.key;
         c.product_id = item.product_id;

@@ -15,6 +15,10 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr Micros kMetricsInterval = 10 * kMicrosPerSecond;
 // Rows a batch may hold before the worker waits for the commit in flight.
 constexpr int64_t kMaxBatchRows = 2'000'000;
+// Rows that make a batch worth committing before the checkpoint interval is up, when the
+// committer is idle. Measured on a 1M-event file (seed profile): 10k–50k all do well; the
+// interval alone left the database idle until the first second's batch was in.
+constexpr int64_t kEagerBatchRows = 50'000;
 constexpr auto kPollTimeout = std::chrono::milliseconds(50);
 // How long a stopping worker keeps retrying its final checkpoint against a database
 // that is away.
@@ -91,6 +95,20 @@ Result<std::optional<int64_t>> Worker::Restore(bool restore_offsets,
     }
   }
   return next;
+}
+
+bool Worker::Consumes(events::Topic topic) const {
+  const StreamProcessors& on = ctx_.config->processors;
+  switch (topic) {
+    case events::Topic::kTransactions:
+      return on.sales || on.anomalies || on.archive || on.sessions;
+    case events::Topic::kProductViews:
+    case events::Topic::kCartEvents:
+      return on.sessions;
+    case events::Topic::kInventoryUpdates:
+      return TracksInventory();
+  }
+  return false;
 }
 
 Worker::SourcePartition& Worker::PartitionOf(const bus::Message& msg) {
@@ -197,6 +215,8 @@ void Worker::Handle(const bus::Message& msg) {
     return;
   }
   if (late) ++sp.late;
+  // An event no enabled processor reads is done with once validated and counted.
+  if (!Consumes(event_.topic)) return;
   const OrderKey key{.effective_time = late ? watermark_before : t,
                      .topic = static_cast<uint8_t>(event_.topic),
                      .partition = msg.partition,
@@ -214,7 +234,7 @@ void Worker::Handle(const bus::Message& msg) {
       if (!late) task->AddCart(event_.cart, key);
       break;
     case events::Topic::kInventoryUpdates:
-      if (TracksInventory()) task->AddInventoryUpdate(event_.inventory, key);
+      task->AddInventoryUpdate(event_.inventory, key);
       break;
   }
 }
@@ -571,9 +591,12 @@ Status Worker::Run(bus::Source& source, bool until_eof, const std::atomic<bool>&
     if (at_end && StockInputComplete()) break;
     // A checkpoint is due every interval, but processing does not wait for a commit still
     // in flight: the batch keeps growing (which spreads the snapshot's cost over more
-    // events) unless it is past kMaxBatchRows, when backpressure bounds the memory.
-    if (now_ - last_checkpoint >= ctx_.config->checkpoint_interval &&
-        (!committer_.Busy() || BatchRows() >= kMaxBatchRows)) {
+    // events) unless it is past kMaxBatchRows, when backpressure bounds the memory. A
+    // batch of kEagerBatchRows goes as soon as the committer is free, before the interval:
+    // catching up on a backlog, the database then never waits for the engine.
+    const bool due = now_ - last_checkpoint >= ctx_.config->checkpoint_interval ||
+                     BatchRows() >= kEagerBatchRows;
+    if (due && (!committer_.Busy() || BatchRows() >= kMaxBatchRows)) {
       if (status = Checkpoint(now_); !status.ok()) break;
       last_checkpoint = now_;
     }

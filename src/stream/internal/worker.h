@@ -134,6 +134,8 @@ class Worker {
   //! A record of the stock re-partition topic: a change for the partition's product stage
   //! (dropped when already received), or an upstream watermark.
   void HandleStockRecord(SourcePartition& sp, const bus::Message& msg);
+  //! Whether an enabled processor reads events of `topic` (stream.processors).
+  bool Consumes(events::Topic topic) const;
   //! Whether stock changes reach the product stages (in process, or through Kafka).
   bool TracksInventory() const {
     return ctx_.stock_exchange != nullptr || stock_writer_ != nullptr;
