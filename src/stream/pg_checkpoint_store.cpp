@@ -300,31 +300,37 @@ bool IsUniqueViolation(const Status& s) {
          s.message().find("SQLSTATE 23505") != std::string::npos;
 }
 
-// The archive goes straight into its tables by COPY: no staging and no conflict handling,
-// which halves the server's work for the common batch. When a row is already there (a
-// retry of a batch whose commit outcome was unknown, a re-run of the same input, a
-// transaction_id seen again after the dedup horizon) the COPYs are undone and
-// `stage_archive` asks for the staged path, which skips present rows.
-Status CopyArchive(Connection& conn, pqxx::work& tx, const CheckpointBatch& batch,
-                   bool& stage_archive) {
-  if (batch.transactions.empty() && batch.transaction_items.empty()) return Status::Ok();
+// Rows of keys never written before go straight into their tables by COPY: no staging and
+// no conflict handling, which halves the server's work for them. When a row is there after
+// all (a retry of a batch whose commit outcome was unknown, a re-run of the same input, a
+// transaction_id seen again after the dedup horizon, a session whose live row a restored
+// task does not know about) the COPYs are undone and `staged` asks for the staged path,
+// which merges them like the other rows.
+struct DirectCopy {
+  const char* table;
+  const std::vector<std::string>& columns;
+  const CopyRows& rows;
+};
+Status CopyNewRows(Connection& conn, pqxx::work& tx, std::string_view savepoint,
+                   std::initializer_list<DirectCopy> copies, bool& staged) {
+  bool any = false;
+  for (const DirectCopy& c : copies) any |= !c.rows.empty();
+  if (!any) return Status::Ok();
   // A savepoint by hand: libpqxx 6.4's subtransaction defers its SAVEPOINT to its first
   // statement, and the COPYs bypass libpqxx.
-  tx.exec("SAVEPOINT gm_ckpt_archive");
+  const std::string name(savepoint);
+  tx.exec("SAVEPOINT " + name);
   Status s = Status::Ok();
-  if (!batch.transactions.empty()) {
-    s = CopyInto(conn, "transactions", TransactionColumns(), batch.transactions);
-  }
-  if (s.ok() && !batch.transaction_items.empty()) {
-    s = CopyInto(conn, "transaction_items", TransactionItemColumns(), batch.transaction_items);
+  for (const DirectCopy& c : copies) {
+    if (s.ok() && !c.rows.empty()) s = CopyInto(conn, c.table, c.columns, c.rows);
   }
   if (s.ok()) {
-    tx.exec("RELEASE SAVEPOINT gm_ckpt_archive");
+    tx.exec("RELEASE SAVEPOINT " + name);
     return Status::Ok();
   }
   if (!IsUniqueViolation(s)) return s;
-  tx.exec("ROLLBACK TO SAVEPOINT gm_ckpt_archive");
-  stage_archive = true;
+  tx.exec("ROLLBACK TO SAVEPOINT " + name);
+  staged = true;
   return Status::Ok();
 }
 
@@ -385,12 +391,29 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
   timer.Step("fence");
 
   bool stage_archive = false;
-  if (Status s = CopyArchive(conn, tx, batch, stage_archive); !s.ok()) return s;
+  if (Status s = CopyNewRows(conn, tx, "gm_ckpt_archive",
+                             {{"transactions", TransactionColumns(), batch.transactions},
+                              {"transaction_items", TransactionItemColumns(),
+                               batch.transaction_items}},
+                             stage_archive);
+      !s.ok()) {
+    return s;
+  }
   timer.Step(stage_archive ? "archive (present rows: staged)" : "archive");
+  bool stage_new = false;
+  if (Status s = CopyNewRows(
+          conn, tx, "gm_ckpt_new_keys",
+          {{"session_metrics", internal::SessionColumns(), in.new_sessions},
+           {"cart_abandonment", internal::CartAbandonmentColumns(), in.new_cart_abandonments}},
+          stage_new);
+      !s.ok()) {
+    return s;
+  }
+  timer.Step(stage_new ? "new keys (present rows: staged)" : "new keys");
   // Other bulk rows (and the archive when it has present rows): COPY into the staging
   // tables, then one round trip merges them all.
   std::string merges;
-  if (stage_archive || in.NeedsStaging()) {
+  if (stage_archive || stage_new || in.NeedsStaging()) {
     tx.exec(kCreateStaging);
     struct Staged {
       bool wanted;
@@ -408,10 +431,15 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
         {in.stage_dead_letters, "gm_ckpt_dead_letters", DeadLetterColumns(), in.dead_letters,
          kMergeDeadLetters},
         {in.stage_sales, "gm_ckpt_sales", SalesColumns(), in.sales_rows, kMergeSales},
-        {!in.sessions.empty(), "gm_ckpt_sessions", internal::SessionColumns(), in.sessions,
-         kMergeSessions},
-        {!in.cart_abandonments.empty(), "gm_ckpt_cart_abandonment",
-         internal::CartAbandonmentColumns(), in.cart_abandonments, kMergeCartAbandonment},
+        {stage_new && !in.new_sessions.empty(), "gm_ckpt_sessions", internal::SessionColumns(),
+         in.new_sessions, ""},
+        {stage_new && !in.new_cart_abandonments.empty(), "gm_ckpt_cart_abandonment",
+         internal::CartAbandonmentColumns(), in.new_cart_abandonments, ""},
+        {!in.sessions.empty() || (stage_new && !in.new_sessions.empty()), "gm_ckpt_sessions",
+         internal::SessionColumns(), in.sessions, kMergeSessions},
+        {!in.cart_abandonments.empty() || (stage_new && !in.new_cart_abandonments.empty()),
+         "gm_ckpt_cart_abandonment", internal::CartAbandonmentColumns(), in.cart_abandonments,
+         kMergeCartAbandonment},
         {!in.inventory.empty(), "gm_ckpt_inventory", internal::InventoryColumns(), in.inventory,
          kMergeInventory},
         {!in.resolved_alerts.empty(), "gm_ckpt_resolved_alerts", internal::LowStockAlertColumns(),
@@ -547,7 +575,8 @@ class PostgresCheckpointStore final : public CheckpointStore {
           "snapshot bytes, {} incremental snapshot bytes: {}",
           batch.consumer_group, batch.generation, batch.transactions.rows(),
           batch.transaction_items.rows(), in.sales.size(), batch.anomalies.size(),
-          in.sessions.rows(), in.cart_abandonments.rows(), in.inventory.rows(),
+          in.sessions.rows() + in.new_sessions.rows(),
+          in.cart_abandonments.rows() + in.new_cart_abandonments.rows(), in.inventory.rows(),
           in.resolved_alerts.rows() + in.other_alerts.rows(), snapshot_bytes, change_bytes,
           timer.text());
     }

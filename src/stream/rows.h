@@ -89,6 +89,13 @@ struct SessionRow {
   bool converted = false;  //!< purchases > 0
   bool abandoned = false;  //!< its last cart abandonment was not recovered
   bool is_closed = false;  //!< the watermark passed session_end + the gap
+  //! For the store, not part of the row (it compares equal whatever the value): true when
+  //! no row of this key was emitted before — since the tracker started or was restored —
+  //! so the store may insert it without looking for one (and must cope if one is there).
+  struct NewKeyHint {
+    bool value = false;
+    bool operator==(const NewKeyHint&) const { return true; }
+  } new_key;
 
   bool operator==(const SessionRow&) const = default;
 };

@@ -714,7 +714,7 @@ Tables ReadTables(store::Connection& conn) {
                    r[6].as<int32_t>(),     r[7].as<int32_t>(), r[8].as<int32_t>(),
                    r[9].as<int64_t>(),     r[10].as<int32_t>(), r[11].as<std::string>(),
                    r[12].as<std::string>(), r[13].as<bool>(),   r[14].as<bool>(),
-                   r[15].as<bool>()};
+                   r[15].as<bool>(),       {}};
     EXPECT_DOUBLE_EQ(r[16].as<double>(), double(row.session_end - row.session_start) / 1e6);
     t.sessions[{row.session_id, row.session_start}] = row;
   }

@@ -189,7 +189,7 @@ void PrepareSessions(const CheckpointBatch& batch, Inputs& in) {
   for (const SessionRow* r : LastPerKey(batch.sessions, [](const SessionRow& r) {
          return std::make_pair(r.session_id, r.session_start);
        })) {
-    CopyRows& o = in.sessions;
+    CopyRows& o = r->new_key.value ? in.new_sessions : in.sessions;
     o.Text(r->session_id).Timestamp(r->session_start).Timestamp(r->session_end);
     o.Double(Seconds(r->session_end - r->session_start)).Text(r->user_id).Int(r->task);
     o.Int(r->page_views).Int(r->cart_adds).Int(r->cart_removes).Int(r->purchases);
@@ -201,7 +201,8 @@ void PrepareSessions(const CheckpointBatch& batch, Inputs& in) {
        LastPerKey(batch.cart_abandonments, [](const CartAbandonmentRow& r) {
          return std::make_tuple(r.session_id, r.session_start, r.abandonment_time);
        })) {
-    CopyRows& o = in.cart_abandonments;
+    // An abandonment is a new key; its recovery rewrites it.
+    CopyRows& o = r->recovered ? in.cart_abandonments : in.new_cart_abandonments;
     o.Text(r->session_id).Timestamp(r->session_start).Timestamp(r->abandonment_time);
     o.Text(r->user_id).Int(r->task).Int(r->products_in_cart).Int(r->items_in_cart);
     o.Int(r->cart_value).Double(Seconds(r->time_in_cart)).Bool(r->recovered);
@@ -290,7 +291,9 @@ Status PrepareInputs(const CheckpointBatch& batch, Inputs& in) {
   PrepareSessions(batch, in);
   for (const auto& [rows, table] :
        {std::pair<const CopyRows*, const char*>{&in.sessions, "session_metrics"},
+        {&in.new_sessions, "session_metrics"},
         {&in.cart_abandonments, "cart_abandonment"},
+        {&in.new_cart_abandonments, "cart_abandonment"},
         {&in.inventory, "inventory_status"},
         {&in.resolved_alerts, "low_stock_alerts"},
         {&in.other_alerts, "low_stock_alerts"}}) {

@@ -57,11 +57,15 @@ struct Inputs {
   bool stage_dead_letters = false;
   bool stage_sales = false;
 
-  // Sessions, carts, inventory: the last row given per key, always staged (their merges
-  // are upserts of absolute values). Alerts in two sets: resolved ones are merged first,
-  // so an alert resolved and the next one opened in one batch never make two open rows.
+  // Sessions, carts, inventory: the last row given per key, staged (their merges are
+  // upserts of absolute values) — but for rows of keys never written before (sessions
+  // without a live row, carts abandoned and not recovered), which can go straight in.
+  // Alerts in two sets: resolved ones are merged first, so an alert resolved and the next
+  // one opened in one batch never make two open rows.
   store::CopyRows sessions{SessionColumns().size()};
+  store::CopyRows new_sessions{SessionColumns().size()};
   store::CopyRows cart_abandonments{CartAbandonmentColumns().size()};
+  store::CopyRows new_cart_abandonments{CartAbandonmentColumns().size()};
   store::CopyRows inventory{InventoryColumns().size()};
   store::CopyRows resolved_alerts{LowStockAlertColumns().size()};
   store::CopyRows other_alerts{LowStockAlertColumns().size()};

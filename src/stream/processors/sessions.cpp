@@ -240,6 +240,7 @@ SessionRow SessionTracker::RowOf(const Session& s, bool closed) const {
   r.converted = s.purchases > 0;
   r.abandoned = s.has_abandonment && !s.abandonment.recovered;
   r.is_closed = closed;
+  r.new_key.value = !s.row_emitted;
   return r;
 }
 
@@ -275,6 +276,7 @@ void SessionTracker::CollectOpen(std::vector<SessionRow>& out, Micros now, Micro
     if (it == sessions_.end() || !it->second.dirty) continue;  // closed since
     it->second.dirty = false;
     out.push_back(RowOf(it->second, /*closed=*/false));
+    it->second.row_emitted = true;
   }
 }
 
@@ -360,6 +362,7 @@ void SessionTracker::LoadSession(SnapshotReader& r) {
   a.recovered = r.U8() != 0;
   a.recovered_at = r.I64();
   if (!r.status().ok()) return;
+  s.row_emitted = true;  // unknown: a live row may have gone out before the snapshot
   const uint64_t key = KeyOf(s.session_id);
   sessions_[key] = std::move(s);
 }

@@ -113,6 +113,7 @@ class SessionTracker {
     bool has_abandonment = false;  //!< `abandonment` holds the latest one of the session
     Abandonment abandonment;
     bool dirty = false;  //!< changed since its last live row (queued in dirty_)
+    bool row_emitted = false;  //!< a row of it may be stored (one was emitted, or restored)
     bool unsaved = false;  //!< changed since the last ClearChanges
     bool cart_timer_queued = false;
   };
