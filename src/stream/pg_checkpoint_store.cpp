@@ -403,7 +403,8 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
   bool stage_new = false;
   if (Status s = CopyNewRows(
           conn, tx, "gm_ckpt_new_keys",
-          {{"session_metrics", internal::SessionColumns(), in.new_sessions},
+          {{"sales_metrics_by_task", SalesColumns(), in.new_sales_rows},
+           {"session_metrics", internal::SessionColumns(), in.new_sessions},
            {"cart_abandonment", internal::CartAbandonmentColumns(), in.new_cart_abandonments}},
           stage_new);
       !s.ok()) {
@@ -430,6 +431,8 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
         {in.stage_anomalies, "gm_ckpt_anomalies", AnomalyColumns(), in.anomalies, kMergeAnomalies},
         {in.stage_dead_letters, "gm_ckpt_dead_letters", DeadLetterColumns(), in.dead_letters,
          kMergeDeadLetters},
+        {stage_new && !in.new_sales_rows.empty(), "gm_ckpt_sales", SalesColumns(),
+         in.new_sales_rows, ""},
         {in.stage_sales, "gm_ckpt_sales", SalesColumns(), in.sales_rows, kMergeSales},
         {stage_new && !in.new_sessions.empty(), "gm_ckpt_sessions", internal::SessionColumns(),
          in.new_sessions, ""},

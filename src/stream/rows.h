@@ -18,6 +18,15 @@ namespace gm::stream {
 //! The category and country of sales_metrics total rows (grouping sets).
 inline constexpr std::string_view kAll = "ALL";
 
+//! For the store, not part of a row (it compares equal whatever its value): true when the
+//! processor emitted no row of this key before — since it started or was restored — so the
+//! store may insert the row without looking for one (and must cope when one is there: a
+//! restored processor does not know which rows went out).
+struct NewKeyHint {
+  bool value = false;
+  bool operator==(const NewKeyHint&) const { return true; }
+};
+
 //! One sales_metrics_by_task row: a (window, category, country) group of one task.
 struct SalesRow {
   Micros window_start = 0;
@@ -29,6 +38,7 @@ struct SalesRow {
   int64_t transaction_count = 0;  //!< distinct transactions with ≥ 1 such item
   int64_t item_quantity = 0;      //!< Σ quantity of those items
   bool is_final = false;          //!< the task's watermark passed window_end
+  NewKeyHint new_key;
 
   bool operator==(const SalesRow&) const = default;
 };
@@ -89,13 +99,7 @@ struct SessionRow {
   bool converted = false;  //!< purchases > 0
   bool abandoned = false;  //!< its last cart abandonment was not recovered
   bool is_closed = false;  //!< the watermark passed session_end + the gap
-  //! For the store, not part of the row (it compares equal whatever the value): true when
-  //! no row of this key was emitted before — since the tracker started or was restored —
-  //! so the store may insert it without looking for one (and must cope if one is there).
-  struct NewKeyHint {
-    bool value = false;
-    bool operator==(const NewKeyHint&) const { return true; }
-  } new_key;
+  NewKeyHint new_key;
 
   bool operator==(const SessionRow&) const = default;
 };

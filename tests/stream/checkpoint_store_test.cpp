@@ -310,10 +310,21 @@ TEST_F(PgCheckpointStoreTest, ABatchWithSomeArchivedRowsAddsTheRest) {
 // Session and cart rows of keys the engine never wrote go in by plain COPY; when one is there
 // after all (a restored task does not know which live rows went out), the batch is merged.
 TEST_F(PgCheckpointStoreTest, RowsOfNewKeysGoStraightInOrAreMergedWhenPresent) {
+  // Sales rows of new windows too (staged when more than kDirectRows).
+  auto sales = [](int windows, int64_t total, bool new_key) {
+    std::vector<SalesRow> rows;
+    for (int i = 0; i < windows; ++i) {
+      rows.push_back(Sales(kT0 + i * kMicrosPerMinute, "New", total));
+      rows.back().new_key.value = new_key;
+    }
+    return rows;
+  };
   CheckpointBatch first = NewBatch(1);
   first.sessions = {Session("S1", 1, true), Session("S2", 2, true)};
   first.cart_abandonments = {Abandonment("S1", false)};
+  first.sales = sales(6, 100, true);
   ASSERT_TRUE(store_->Commit(first).ok());
+  EXPECT_EQ(Query("SELECT sum(total_amount_cents) FROM sales_metrics_by_task"), 600);
   EXPECT_EQ(Query<std::string>("SELECT string_agg(session_id || ':' || page_views, ',' ORDER BY "
                                "session_id) FROM session_metrics"),
             "S1:1,S2:2");
@@ -322,9 +333,12 @@ TEST_F(PgCheckpointStoreTest, RowsOfNewKeysGoStraightInOrAreMergedWhenPresent) {
   // S2 is there although the hint says new: the whole batch takes the merge.
   second.sessions = {Session("S2", 5, true), Session("S3", 3, true), Session("S1", 4, false)};
   second.cart_abandonments = {Abandonment("S1", true), Abandonment("S3", false)};
+  second.sales = sales(8, 200, true);  // six of these windows are there
   second.offsets = {{"cart_events", 0, 7}};
   Status s = store_->Commit(second);
   ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Query("SELECT sum(total_amount_cents) FROM sales_metrics_by_task"), 1600);
+  EXPECT_EQ(Query("SELECT count(*) FROM sales_metrics_by_task"), 8);
   EXPECT_EQ(Query<std::string>("SELECT string_agg(session_id || ':' || page_views, ',' ORDER BY "
                                "session_id) FROM session_metrics"),
             "S1:4,S2:5,S3:3");
@@ -336,7 +350,11 @@ TEST_F(PgCheckpointStoreTest, RowsOfNewKeysGoStraightInOrAreMergedWhenPresent) {
   CheckpointBatch third = NewBatch(1);  // new keys only, and nothing in the way
   third.sessions = {Session("S4", 8, true)};
   third.cart_abandonments = {Abandonment("S4", false)};
+  std::vector<SalesRow> later = sales(10, 300, false);  // 8 known windows, 2 new ones
+  later[8].new_key.value = later[9].new_key.value = true;
+  third.sales = later;
   ASSERT_TRUE(store_->Commit(third).ok());
+  EXPECT_EQ(Query("SELECT sum(total_amount_cents) FROM sales_metrics_by_task"), 3000);
   EXPECT_EQ(Query("SELECT count(*) FROM session_metrics"), 4);
   EXPECT_EQ(Query("SELECT count(*) FROM cart_abandonment"), 3);
 }

@@ -163,9 +163,11 @@ void PrepareSales(const CheckpointBatch& batch, Inputs& in) {
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i + 1 == rows.size() || key(rows[i]) != key(rows[i + 1])) in.sales.push_back(rows[i]);
   }
-  // Encoded even when sent directly: that is what checks the text for NUL bytes.
-  for (const SalesRow* r : in.sales) EncodeSales(*r, in.sales_rows);
   in.stage_sales = in.sales.size() > kDirectRows;
+  // Encoded even when sent directly: that is what checks the text for NUL bytes.
+  for (const SalesRow* r : in.sales) {
+    EncodeSales(*r, in.stage_sales && r->new_key.value ? in.new_sales_rows : in.sales_rows);
+  }
 }
 
 // The last row given per key, in the order the rows were given.
@@ -285,8 +287,10 @@ Status PrepareInputs(const CheckpointBatch& batch, Inputs& in) {
   }
   in.stage_dead_letters = batch.dead_letters.size() > kDirectRows;
   PrepareSales(batch, in);
-  if (!in.sales_rows.status().ok()) {
-    return InvalidArgument("sales_metrics_by_task: " + in.sales_rows.status().message());
+  for (const CopyRows* rows : {&in.sales_rows, &in.new_sales_rows}) {
+    if (!rows->status().ok()) {
+      return InvalidArgument("sales_metrics_by_task: " + rows->status().message());
+    }
   }
   PrepareSessions(batch, in);
   for (const auto& [rows, table] :

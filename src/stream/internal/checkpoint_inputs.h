@@ -50,9 +50,11 @@ struct Inputs {
   // Anomalies and dead letters: encoded (which also checks them); sent by COPY when staged.
   store::CopyRows anomalies{AnomalyColumns().size()};
   store::CopyRows dead_letters{DeadLetterColumns().size()};
-  // Sales: the last row given per key (an upsert may not touch a row twice).
+  // Sales: the last row given per key (an upsert may not touch a row twice); when staged,
+  // rows of windows never written before are apart (they can go straight in).
   std::vector<const SalesRow*> sales;
   store::CopyRows sales_rows{SalesColumns().size()};
+  store::CopyRows new_sales_rows{SalesColumns().size()};
   bool stage_anomalies = false;
   bool stage_dead_letters = false;
   bool stage_sales = false;

@@ -154,6 +154,7 @@ void SalesWindows::AppendRow(Micros start, uint32_t group, const Cell& cell, boo
   row.transaction_count = cell.transaction_count;
   row.item_quantity = cell.item_quantity;
   row.is_final = is_final;
+  row.new_key.value = !cell.emitted;
 }
 
 size_t SalesWindows::RowsToCollect(Micros watermark) const {
@@ -187,6 +188,7 @@ void SalesWindows::Collect(Micros watermark, std::vector<SalesRow>& out) {
       if (cell.transaction_count == 0 || (!closing && !cell.changed)) continue;
       AppendRow(it->first, group, cell, closing, out);
       cell.changed = false;
+      cell.emitted = true;
     }
     window.changed = false;
     if (closing) {
@@ -267,6 +269,7 @@ Status SalesWindows::Restore(SnapshotReader& in) {
       cell.total_amount = in.I64();
       cell.transaction_count = in.I64();
       cell.item_quantity = in.I64();
+      cell.emitted = true;  // unknown: a live row may have gone out before the snapshot
       const uint8_t changed = in.U8();
       if (!in.status().ok()) break;
       const uint32_t group =

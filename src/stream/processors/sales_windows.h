@@ -73,6 +73,7 @@ class SalesWindows {
     int64_t transaction_count = 0;  //!< 0: the group has no row in this window
     int64_t item_quantity = 0;
     bool changed = false;
+    bool emitted = false;  //!< a row of it may be stored (one was collected, or restored)
   };
   struct Window {
     std::vector<Cell> cells;  //!< indexed by group id; grows as groups appear
