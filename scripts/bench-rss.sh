@@ -21,7 +21,7 @@
 #   PG_FLAGS: --set store.* flags of an embedded cluster that is already running (bench.sh
 #   passes its own); without them a throw-away cluster is started and stopped.
 # Environment: RATE (50000), WARMUP (180 s: open sessions and carts fill up in about 3 minutes at this rate), MEASURE (300 s), SAMPLE (10 s),
-#   HORIZON (60s), BASELINE_TTL (120s), CUSTOMERS (10000000).
+#   HORIZON (60s), BASELINE_TTL (120s), CUSTOMERS (10000000), PROCESSORS (all: stream.processors).
 # Prints one markdown table row:
 #   | MEASURE s at RATE events/s asked, N sustained | min MiB | max MiB | spread % of min | verdict |
 set -euo pipefail
@@ -34,6 +34,7 @@ sample=${SAMPLE:-10}
 horizon=${HORIZON:-60s}
 baseline_ttl=${BASELINE_TTL:-120s}
 customers=${CUSTOMERS:-10000000}
+processors=${PROCESSORS:-all}
 
 # shellcheck source=../tests/lib/ports.sh
 source "$(dirname "$0")/../tests/lib/ports.sh"
@@ -60,11 +61,13 @@ fi
 
 total=$(((warmup + measure + 30) * rate))
 echo "bench-rss: stream --from memory at $rate events/s, warm-up ${warmup} s, then RSS every" \
-  "${sample} s for ${measure} s (dedup horizon $horizon, baselines $baseline_ttl, $customers customers)" >&2
+  "${sample} s for ${measure} s (dedup horizon $horizon, baselines $baseline_ttl, $customers customers," \
+  "processors $processors)" >&2
 "$bin" stream --from memory --profile seed --rate "$rate" --count "$total" \
   --group "bench-rss-$$" --set stream.dedup_horizon="$horizon" \
   --set stream.baseline_ttl="$baseline_ttl" \
-  --set generator.customers="$customers" "${pg_flags[@]}" >"$work/out" 2>"$work/err" &
+  --set generator.customers="$customers" --set stream.processors="$processors" \
+  "${pg_flags[@]}" >"$work/out" 2>"$work/err" &
 stream_pid=$!
 
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$stream_pid/status"; }

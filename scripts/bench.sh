@@ -129,11 +129,19 @@ fresh_p99=$(printf '%s\n' "${fresh[@]}" | median)
 echo "bench: freshness p99 at 50,000 events/s: $fresh_p99 ms" >&2
 
 # Memory: RSS over 5 minutes at a constant 50,000 events/s, after a warm-up (scripts/bench-rss.sh
-# says how). BENCH_RSS=0 skips it (it takes about 8 minutes).
-rss_row=""
+# says how), with the stream engine issue's processors (its target). BENCH_RSS=0 skips it (it
+# takes about 8 minutes); BENCH_RSS_ALL=1 adds a run with every processor, whose sessions and
+# carts take about 7.5 minutes to fill at this rate (12.5 minutes more).
+rss_rows=()
 if [[ ${BENCH_RSS:-1} != 0 ]]; then
   truncate_outputs
-  rss_row=$("$(dirname "$0")/bench-rss.sh" "$bin" "${pg_flags[@]}")
+  rss_rows+=("$(PROCESSORS=sales,anomalies,archive "$(dirname "$0")/bench-rss.sh" "$bin" "${pg_flags[@]}" |
+                sed 's/^| /| sales + anomalies + archive: /')")
+  if [[ ${BENCH_RSS_ALL:-0} != 0 ]]; then
+    truncate_outputs
+    rss_rows+=("$(WARMUP=450 "$(dirname "$0")/bench-rss.sh" "$bin" "${pg_flags[@]}" |
+                  sed 's/^| /| all processors: /')")
+  fi
 fi
 
 # The HTTP API (`serve` over the database the freshness runs filled), measured with wrk:
@@ -178,11 +186,11 @@ echo "| freshness (event arrival → visible in sales_metrics), seed profile at 
 echo "|---|---:|"
 echo "| stream engine, 250 ms checkpoints | ${fresh_p99%.*} ms |"
 echo "| for scale: the Spark pipeline this replaces, at 500 events/s | ~1,000 ms |"
-if [[ -n $rss_row ]]; then
+if ((${#rss_rows[@]})); then
   echo
   echo "| memory (stream --from memory → PostgreSQL, seed profile) | min RSS MiB | max RSS MiB | spread | verdict |"
   echo "|---|---:|---:|---:|---|"
-  echo "$rss_row"
+  printf '%s\n' "${rss_rows[@]}"
 fi
 
 echo
