@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <tuple>
 #include <vector>
 
@@ -380,15 +382,15 @@ class StepTimer {
   std::string text_;
 };
 
-Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& in,
-                  StepTimer& timer) {
+// `prepared` fills `in` (PrepareInputs) while the archive, which needs only the batch, is
+// sent: the server would otherwise wait for it.
+Status WriteBatch(Connection& conn, const CheckpointBatch& batch, std::future<Status>& prepared,
+                  const Inputs& in, StepTimer& timer) {
   pqxx::connection_base& c = conn.pqxx();
   // Registers the definitions with this connection object (a no-op when they are there).
   for (const Statement* s : kStatements) c.prepare(s->name, s->sql);
   pqxx::work tx(c, "checkpoint");
   timer.Step("begin");
-  if (Status s = Fence(tx, batch, in); !s.ok()) return s;
-  timer.Step("fence");
 
   bool stage_archive = false;
   if (Status s = CopyNewRows(conn, tx, "gm_ckpt_archive",
@@ -400,6 +402,11 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, const Inputs& 
     return s;
   }
   timer.Step(stage_archive ? "archive (present rows: staged)" : "archive");
+  // A batch that cannot be stored rolls back here, having written nothing.
+  if (Status s = prepared.get(); !s.ok()) return s;
+  timer.Step("inputs ready");
+  if (Status s = Fence(tx, batch, in); !s.ok()) return s;
+  timer.Step("fence");
   bool stage_new = false;
   if (Status s = CopyNewRows(
           conn, tx, "gm_ckpt_new_keys",
@@ -552,15 +559,24 @@ class PostgresCheckpointStore final : public CheckpointStore {
         batch.NoRows()) {
       return Status::Ok();
     }
+    StepTimer timer;
+    // The archive goes first, so its rows are checked before anything is sent; the other
+    // inputs are prepared on another thread meanwhile (`prepared` is waited for by its
+    // destructor at the latest, before `in` goes).
+    for (const auto& [rows, columns, table] :
+         {std::tuple{&batch.transactions, &TransactionColumns(), "transactions"},
+          std::tuple{&batch.transaction_items, &TransactionItemColumns(), "transaction_items"}}) {
+      if (Status s = internal::CheckArchiveRows(*rows, *columns, table); !s.ok()) return s;
+    }
     Inputs in;
-    if (Status s = PrepareInputs(batch, in); !s.ok()) return s;
+    std::future<Status> prepared =
+        std::async(std::launch::async, [&batch, &in] { return PrepareInputs(batch, in); });
     Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
     if (!lease.ok()) return lease.status();
     Connection& conn = **lease;
     Status s;
-    StepTimer timer;
     try {
-      s = WriteBatch(conn, batch, in, timer);
+      s = WriteBatch(conn, batch, prepared, in, timer);
     } catch (const std::exception& e) {
       s = store::ToStatus(e, "committing a checkpoint of group " + batch.consumer_group);
     }
