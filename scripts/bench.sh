@@ -107,7 +107,7 @@ run_stream_case "stream file → null store (processing core, 1 thread)" no_setu
   "$bin" stream --from "file:$work/stream.jsonl" --until-eof --null-store "${pg_flags[@]}"
 # The stream engine issue's own processors (its throughput targets predate sessions, carts
 # and inventory); the other tables stay untouched.
-issue3=(--set stream.processors=sales,anomalies,archive)
+issue3=(--processors sales,anomalies,archive)
 run_stream_case "stream file → PostgreSQL, sales + anomalies + archive" \
   truncate_outputs -- "$bin" stream --from "file:$work/stream.jsonl" --until-eof "${issue3[@]}" "${pg_flags[@]}"
 run_stream_case "stream file → null store, sales + anomalies + archive (1 thread)" no_setup -- \

@@ -62,8 +62,12 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
   stream::Engine engine(options, *services->store, *services->catalog);
 
   Status status;
+  // What the log names as the processing stage: "processors" for all of them.
+  const std::string processors = config.stream.processors == StreamProcessors{}
+                                     ? std::string("processors")
+                                     : ProcessorsText(config.stream.processors);
   if (!path.empty()) {
-    log->info("stream: {} → processors → {} (group {}, {} tasks{})", path,
+    log->info("stream: {} → {} → {} (group {}, {} tasks{})", path, processors,
               flags.null_store ? "null store" : "PostgreSQL", config.kafka.group_id,
               config.bus.partitions, flags.until_eof ? ", until the end of the file" : "");
     status = engine.RunFile(path, flags.until_eof, signalled);
@@ -77,8 +81,8 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
     if (Status s = bus::EnsureTopics(config.kafka, topics, config.bus.partitions); !s.ok()) {
       return ReportFailure(s);
     }
-    log->info("stream: Kafka {} (group {}, topic prefix '{}') → processors → {}{}",
-              config.kafka.brokers, config.kafka.group_id, config.kafka.topic_prefix,
+    log->info("stream: Kafka {} (group {}, topic prefix '{}') → {} → {}{}",
+              config.kafka.brokers, config.kafka.group_id, config.kafka.topic_prefix, processors,
               flags.null_store ? "null store" : "PostgreSQL",
               flags.until_eof ? ", until every assigned partition is read to its end" : "");
     status = engine.RunKafka(config.kafka, flags.until_eof, signalled);
@@ -107,8 +111,8 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     });
-    log->info("stream: generator → memory bus ({} partitions) → processors → {}",
-              config.bus.partitions, flags.null_store ? "null store" : "PostgreSQL");
+    log->info("stream: generator → memory bus ({} partitions) → {} → {}",
+              config.bus.partitions, processors, flags.null_store ? "null store" : "PostgreSQL");
     status = engine.RunMemory(bus, stop_engine);
     stop_engine = true;
     bus.Close();
@@ -160,6 +164,9 @@ void RegisterStreamCommand(CLI::App& app, CliContext& ctx) {
   flags->overrides.Add(*cmd, "--brokers", "kafka.brokers", "kafka source: bootstrap servers");
   flags->overrides.Add(*cmd, "--partitions", "bus.partitions",
                        "Tasks (partitions of the user-keyed topics)");
+  flags->overrides.Add(*cmd, "--processors", "stream.processors",
+                       "Processors to run: a comma-separated list of sales, anomalies, archive, "
+                       "sessions, inventory (inventory needs sessions), or all");
   flags->overrides.Add(*cmd, "--workers", "stream.workers",
                        "Processing threads (0 = one per core)");
   flags->overrides.Add(*cmd, "--checkpoint-interval", "stream.checkpoint_interval",

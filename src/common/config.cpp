@@ -78,15 +78,7 @@ Property ProcessorsProperty() {
     c.stream.processors = chosen;
     return Status::Ok();
   };
-  p.get = [](const Config& c) {
-    std::string out;
-    for (const ProcessorName& proc : kProcessorNames) {
-      if (c.stream.processors.*proc.enabled) {
-        out += (out.empty() ? "" : ",") + std::string(proc.name);
-      }
-    }
-    return out;
-  };
+  p.get = [](const Config& c) { return ProcessorsText(c.stream.processors); };
   return p;
 }
 
@@ -414,6 +406,14 @@ Status FlattenToml(const toml::table& table, const std::string& prefix,
 }
 
 }  // namespace
+
+std::string ProcessorsText(const StreamProcessors& processors) {
+  std::string out;
+  for (const ProcessorName& proc : kProcessorNames) {
+    if (processors.*proc.enabled) out += (out.empty() ? "" : ",") + std::string(proc.name);
+  }
+  return out;
+}
 
 std::string_view GeneratorProfileName(GeneratorProfile profile) {
   return profile == GeneratorProfile::kSeed ? "seed" : "realistic";

@@ -80,6 +80,10 @@ struct StreamProcessors {
   bool operator==(const StreamProcessors&) const = default;
 };
 
+//! The enabled processors, comma-separated in the order sales, anomalies, archive, sessions,
+//! inventory (as stream.processors renders them).
+std::string ProcessorsText(const StreamProcessors& processors);
+
 //! [stream] The stream engine and its processors (DESIGN.md §6).
 struct StreamConfig {
   StreamProcessors processors;

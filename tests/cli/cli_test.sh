@@ -46,6 +46,12 @@ check "missing config file exits 2" test $rc -eq 2
 out=$("$bin" generate --to carrier-pigeon --count 1 2>&1); rc=$?
 check "bad --to exits 2" test $rc -eq 2
 check "bad --to names the value" contains "$out" "carrier-pigeon"
+out=$("$bin" stream --from file:none.jsonl --processors inventory 2>&1); rc=$?
+check "inventory without sessions exits 2" test $rc -eq 2
+check "inventory without sessions says why" contains "$out" "inventory needs sessions"
+out=$("$bin" stream --from file:none.jsonl --processors sales,refunds 2>&1); rc=$?
+check "unknown processor exits 2" test $rc -eq 2
+check "unknown processor is named" contains "$out" "'refunds'"
 
 # Precedence: flag > env > file > default, as `config show` reports it.
 printf '[generator]\nrate = 100\nseed = 5\ncustomers = 2000\n' >gm.toml
