@@ -14,16 +14,15 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <tuple>
 #include <vector>
 
 #include "common/logging.h"
 #include "store/connection.h"
-#include "store/copy_writer.h"
 #include "store/pool.h"
 #include "stream/checkpoint_store.h"
 #include "stream/internal/checkpoint_inputs.h"
 #include "stream/internal/pg_compaction.h"
+#include "stream/internal/pg_copy.h"
 #include "stream/internal/pg_snapshot_load.h"
 #include "stream/internal/snapshot_compression.h"
 
@@ -37,7 +36,6 @@ using internal::PrepareInputs;
 using internal::SalesColumns;
 using store::Connection;
 using store::CopyRows;
-using store::CopyWriter;
 
 // Staging tables live as long as the session; ON COMMIT DELETE ROWS empties them at the
 // end of every transaction that used them, and a rolled-back COPY leaves nothing behind.
@@ -285,57 +283,6 @@ Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
   return Status::Ok();
 }
 
-Status CopyInto(Connection& conn, const char* stage, const std::vector<std::string>& columns,
-                const CopyRows& rows) {
-  Result<CopyWriter> writer = CopyWriter::Begin(conn, stage, columns);
-  if (!writer.ok()) return writer.status();
-  if (Status s = writer->AppendRows(rows); !s.ok()) {
-    writer->Abort(s.message());
-    return s;
-  }
-  return writer->Finish().status();
-}
-
-bool IsUniqueViolation(const Status& s) {
-  // SqlStateToStatus puts the SQLSTATE in the message.
-  return s.code() == ErrorCode::kInvalidArgument &&
-         s.message().find("SQLSTATE 23505") != std::string::npos;
-}
-
-// Rows of keys never written before go straight into their tables by COPY: no staging and
-// no conflict handling, which halves the server's work for them. When a row is there after
-// all (a retry of a batch whose commit outcome was unknown, a re-run of the same input, a
-// transaction_id seen again after the dedup horizon, a session whose live row a restored
-// task does not know about) the COPYs are undone and `staged` asks for the staged path,
-// which merges them like the other rows.
-struct DirectCopy {
-  const char* table;
-  const std::vector<std::string>& columns;
-  const CopyRows& rows;
-};
-Status CopyNewRows(Connection& conn, pqxx::work& tx, std::string_view savepoint,
-                   std::initializer_list<DirectCopy> copies, bool& staged) {
-  bool any = false;
-  for (const DirectCopy& c : copies) any |= !c.rows.empty();
-  if (!any) return Status::Ok();
-  // A savepoint by hand: libpqxx 6.4's subtransaction defers its SAVEPOINT to its first
-  // statement, and the COPYs bypass libpqxx.
-  const std::string name(savepoint);
-  tx.exec("SAVEPOINT " + name);
-  Status s = Status::Ok();
-  for (const DirectCopy& c : copies) {
-    if (s.ok() && !c.rows.empty()) s = CopyInto(conn, c.table, c.columns, c.rows);
-  }
-  if (s.ok()) {
-    tx.exec("RELEASE SAVEPOINT " + name);
-    return Status::Ok();
-  }
-  if (!IsUniqueViolation(s)) return s;
-  tx.exec("ROLLBACK TO SAVEPOINT " + name);
-  staged = true;
-  return Status::Ok();
-}
-
 // Small sets: one prepared statement per row (fewer round trips than staging them).
 void InsertDirect(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
   if (!in.stage_anomalies) {
@@ -393,7 +340,7 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, std::future<St
   timer.Step("begin");
 
   bool stage_archive = false;
-  if (Status s = CopyNewRows(conn, tx, "gm_ckpt_archive",
+  if (Status s = internal::CopyNewRows(conn, tx, "gm_ckpt_archive",
                              {{"transactions", TransactionColumns(), batch.transactions},
                               {"transaction_items", TransactionItemColumns(),
                                batch.transaction_items}},
@@ -408,7 +355,7 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, std::future<St
   if (Status s = Fence(tx, batch, in); !s.ok()) return s;
   timer.Step("fence");
   bool stage_new = false;
-  if (Status s = CopyNewRows(
+  if (Status s = internal::CopyNewRows(
           conn, tx, "gm_ckpt_new_keys",
           {{"sales_metrics_by_task", SalesColumns(), in.new_sales_rows},
            {"session_metrics", internal::SessionColumns(), in.new_sessions},
@@ -423,46 +370,46 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, std::future<St
   std::string merges;
   if (stage_archive || stage_new || in.NeedsStaging()) {
     tx.exec(kCreateStaging);
+    // Each staging table takes its set's rows and, when their direct COPY was undone, the
+    // new-key rows too; one merge covers both.
     struct Staged {
-      bool wanted;
       const char* stage;
       const std::vector<std::string>& columns;
-      const CopyRows& rows;
       std::string_view merge;
+      const CopyRows* rows;    //!< staged (null: none, or sent by prepared statements)
+      const CopyRows* undone;  //!< new-key rows back from an undone direct COPY, or null
     };
+    auto undone = [&](const CopyRows& rows) { return stage_new ? &rows : nullptr; };
     const Staged staged[] = {
-        {stage_archive && !batch.transactions.empty(), "gm_ckpt_transactions", TransactionColumns(),
-         batch.transactions, kMergeTransactions},
-        {stage_archive && !batch.transaction_items.empty(), "gm_ckpt_transaction_items",
-         TransactionItemColumns(), batch.transaction_items, kMergeTransactionItems},
-        {in.stage_anomalies, "gm_ckpt_anomalies", AnomalyColumns(), in.anomalies, kMergeAnomalies},
-        {in.stage_dead_letters, "gm_ckpt_dead_letters", DeadLetterColumns(), in.dead_letters,
-         kMergeDeadLetters},
-        {stage_new && !in.new_sales_rows.empty(), "gm_ckpt_sales", SalesColumns(),
-         in.new_sales_rows, ""},
-        {in.stage_sales, "gm_ckpt_sales", SalesColumns(), in.sales_rows, kMergeSales},
-        {stage_new && !in.new_sessions.empty(), "gm_ckpt_sessions", internal::SessionColumns(),
-         in.new_sessions, ""},
-        {stage_new && !in.new_cart_abandonments.empty(), "gm_ckpt_cart_abandonment",
-         internal::CartAbandonmentColumns(), in.new_cart_abandonments, ""},
-        {!in.sessions.empty() || (stage_new && !in.new_sessions.empty()), "gm_ckpt_sessions",
-         internal::SessionColumns(), in.sessions, kMergeSessions},
-        {!in.cart_abandonments.empty() || (stage_new && !in.new_cart_abandonments.empty()),
-         "gm_ckpt_cart_abandonment", internal::CartAbandonmentColumns(), in.cart_abandonments,
-         kMergeCartAbandonment},
-        {!in.inventory.empty(), "gm_ckpt_inventory", internal::InventoryColumns(), in.inventory,
-         kMergeInventory},
-        {!in.resolved_alerts.empty(), "gm_ckpt_resolved_alerts", internal::LowStockAlertColumns(),
-         in.resolved_alerts, kMergeResolvedAlerts},
-        {!in.other_alerts.empty(), "gm_ckpt_alerts", internal::LowStockAlertColumns(),
-         in.other_alerts, kMergeAlerts},
+        {"gm_ckpt_transactions", TransactionColumns(), kMergeTransactions, nullptr,
+         stage_archive ? &batch.transactions : nullptr},
+        {"gm_ckpt_transaction_items", TransactionItemColumns(), kMergeTransactionItems, nullptr,
+         stage_archive ? &batch.transaction_items : nullptr},
+        {"gm_ckpt_anomalies", AnomalyColumns(), kMergeAnomalies,
+         in.stage_anomalies ? &in.anomalies : nullptr, nullptr},
+        {"gm_ckpt_dead_letters", DeadLetterColumns(), kMergeDeadLetters,
+         in.stage_dead_letters ? &in.dead_letters : nullptr, nullptr},
+        {"gm_ckpt_sales", SalesColumns(), kMergeSales, in.stage_sales ? &in.sales_rows : nullptr,
+         undone(in.new_sales_rows)},
+        {"gm_ckpt_sessions", internal::SessionColumns(), kMergeSessions, &in.sessions,
+         undone(in.new_sessions)},
+        {"gm_ckpt_cart_abandonment", internal::CartAbandonmentColumns(), kMergeCartAbandonment,
+         &in.cart_abandonments, undone(in.new_cart_abandonments)},
+        {"gm_ckpt_inventory", internal::InventoryColumns(), kMergeInventory, &in.inventory,
+         nullptr},
+        {"gm_ckpt_resolved_alerts", internal::LowStockAlertColumns(), kMergeResolvedAlerts,
+         &in.resolved_alerts, nullptr},
+        {"gm_ckpt_alerts", internal::LowStockAlertColumns(), kMergeAlerts, &in.other_alerts,
+         nullptr},
     };
     for (const Staged& s : staged) {
-      if (!s.wanted) continue;
-      if (Status copied = CopyInto(conn, s.stage, s.columns, s.rows); !copied.ok()) {
-        return copied;
+      bool copied = false;
+      for (const CopyRows* rows : {s.rows, s.undone}) {
+        if (rows == nullptr || rows->empty()) continue;
+        if (Status c = internal::CopyInto(conn, s.stage, s.columns, *rows); !c.ok()) return c;
+        copied = true;
       }
-      merges += s.merge;
+      if (copied) merges += s.merge;
     }
   }
   if (!merges.empty()) tx.exec(merges);
