@@ -10,6 +10,19 @@ namespace {
 
 constexpr size_t kFlushBytes = 256 * 1024;
 
+// The binary format's header (signature, int32 flags 0, int32 header extension length 0)
+// and trailer (int16 field count -1).
+constexpr std::string_view kBinaryHeader(
+    "PGCOPY\n\377\r\n\0"
+    "\0\0\0\0"
+    "\0\0\0\0",
+    19);
+constexpr std::string_view kBinaryTrailer("\377\377", 2);
+
+const char* FormatName(CopyFormat format) {
+  return format == CopyFormat::kBinary ? "binary" : "text";
+}
+
 // Sends the rest of a COPY's results to nowhere so the connection is usable again.
 void DrainResults(PGconn* conn) {
   while (PGresult* r = PQgetResult(conn)) PQclear(r);
@@ -23,7 +36,7 @@ Status ResultError(PGresult* res, std::string_view context) {
 }  // namespace
 
 Result<CopyWriter> CopyWriter::Begin(Connection& conn, std::string_view table,
-                                     const std::vector<std::string>& columns) {
+                                     const std::vector<std::string>& columns, CopyFormat format) {
   std::string sql = "COPY " + std::string(table) + " (";
   for (size_t i = 0; i < columns.size(); ++i) {
     if (i > 0) sql += ", ";
@@ -31,7 +44,7 @@ Result<CopyWriter> CopyWriter::Begin(Connection& conn, std::string_view table,
     for (char c : columns[i]) sql += c == '"' ? std::string("\"\"") : std::string(1, c);
     sql += '"';
   }
-  sql += ") FROM STDIN";
+  sql += format == CopyFormat::kBinary ? ") FROM STDIN (FORMAT binary)" : ") FROM STDIN";
   PGconn* raw = conn.raw();
   if (raw == nullptr) return Unavailable("COPY into " + std::string(table) + ": not connected");
   PGresult* res = PQexec(raw, sql.c_str());
@@ -42,8 +55,11 @@ Result<CopyWriter> CopyWriter::Begin(Connection& conn, std::string_view table,
     return s;
   }
   PQclear(res);
-  CopyWriter writer(conn, columns.size());
+  CopyWriter writer(conn, columns.size(), format);
   writer.rows_.buffer_.reserve(kFlushBytes + 4096);
+  if (format == CopyFormat::kBinary) {
+    if (Status s = writer.Send(kBinaryHeader); !s.ok()) return s;
+  }
   return writer;
 }
 
@@ -73,8 +89,23 @@ CopyWriter& CopyWriter::TextOrNull(const std::optional<std::string>& value) {
   return *this;
 }
 
+CopyWriter& CopyWriter::Int16(int16_t value) {
+  rows_.Int16(value);
+  return *this;
+}
+
+CopyWriter& CopyWriter::Int32(int32_t value) {
+  rows_.Int32(value);
+  return *this;
+}
+
 CopyWriter& CopyWriter::Int(int64_t value) {
   rows_.Int(value);
+  return *this;
+}
+
+CopyWriter& CopyWriter::Float(float value) {
+  rows_.Float(value);
   return *this;
 }
 
@@ -128,6 +159,11 @@ Status CopyWriter::AppendRows(const CopyRows& rows) {
                              " columns; the COPY expects " + std::to_string(rows_.columns()));
     return error_;
   }
+  if (rows.format() != rows_.format()) {
+    error_ = InvalidArgument(std::string("appended rows are in ") + FormatName(rows.format()) +
+                             " format; the COPY is in " + FormatName(rows_.format()));
+    return error_;
+  }
   if (rows_.fields_in_row_ != 0) {
     error_ =
         InvalidArgument("rows appended in the middle of row " + std::to_string(rows_.rows() + 1));
@@ -169,6 +205,7 @@ Result<int64_t> CopyWriter::Finish() {
     return s;
   }
   Status s = Flush();
+  if (s.ok() && rows_.format() == CopyFormat::kBinary) s = Send(kBinaryTrailer);
   if (!s.ok()) {
     Abort(s.message());
     return s;

@@ -14,9 +14,9 @@
 
 namespace gm::store {
 
-//! Streams rows into one table with `COPY ... FROM STDIN` (text format), for append-only
-//! tables and staging tables. Rows are encoded into a buffer that goes to the server in
-//! large chunks, so a row costs a few hundred nanoseconds.
+//! Streams rows into one table with `COPY ... FROM STDIN` (text or binary format, see
+//! CopyFormat), for append-only tables and staging tables. Rows are encoded into a buffer
+//! that goes to the server in large chunks, so a row costs a few hundred nanoseconds.
 //!
 //! Usage: Begin(), then per row one field call per column in order and EndRow(), then
 //! Finish(). Run it inside a transaction (BEGIN on the same connection) to make the rows
@@ -24,13 +24,15 @@ namespace gm::store {
 //! The connection may not be used for anything else between Begin and Finish/Abort.
 //! Field calls never fail; the first problem (e.g. a NUL byte in text, which PostgreSQL
 //! cannot store) is remembered and returned by EndRow/Finish. Rows encoded elsewhere
-//! (CopyRows, the same encoding) are sent with AppendRows.
+//! (CopyRows of the same format) are sent with AppendRows.
 class CopyWriter {
  public:
   //! Starts COPY into `table` (an identifier, optionally schema-qualified, quoted as
-  //! needed by the caller) for `columns`. Errors as ToStatus maps them.
+  //! needed by the caller) for `columns` in `format` (binary: the field calls must match
+  //! the columns' types, see CopyRows). Errors as ToStatus maps them.
   static Result<CopyWriter> Begin(Connection& conn, std::string_view table,
-                                  const std::vector<std::string>& columns);
+                                  const std::vector<std::string>& columns,
+                                  CopyFormat format = CopyFormat::kText);
 
   CopyWriter(CopyWriter&&) noexcept;
   CopyWriter& operator=(CopyWriter&&) = delete;
@@ -41,12 +43,20 @@ class CopyWriter {
   CopyWriter& Text(std::string_view value);
   //! NULL when `value` is empty.
   CopyWriter& TextOrNull(const std::optional<std::string>& value);
+  //! smallint.
+  CopyWriter& Int16(int16_t value);
+  //! integer.
+  CopyWriter& Int32(int32_t value);
+  //! bigint.
   CopyWriter& Int(int64_t value);
+  //! real.
+  CopyWriter& Float(float value);
+  //! double precision.
   CopyWriter& Double(double value);
   CopyWriter& Bool(bool value);
-  //! timestamptz: ISO-8601 in UTC.
+  //! timestamptz (text: ISO-8601 in UTC).
   CopyWriter& Timestamp(Micros value);
-  //! date: YYYY-MM-DD of the UTC day holding `value`.
+  //! date: the UTC day holding `value` (text: YYYY-MM-DD).
   CopyWriter& Date(Micros value);
   //! bytea, any bytes.
   CopyWriter& Bytes(std::string_view value);
@@ -58,9 +68,10 @@ class CopyWriter {
   Status EndRow();
 
   //! Sends rows encoded earlier, after the rows written so far. Returns rows.status() when
-  //! that is not ok, InvalidArgument when `rows` has another number of columns than this
-  //! COPY or a row written with the field calls is not ended yet, Unavailable when the
-  //! connection failed while sending. After an error Finish fails too (nothing is stored).
+  //! that is not ok, InvalidArgument when `rows` has another number of columns or another
+  //! format than this COPY or a row written with the field calls is not ended yet,
+  //! Unavailable when the connection failed while sending. After an error Finish fails too
+  //! (nothing is stored).
   Status AppendRows(const CopyRows& rows);
 
   //! Sends the rest and ends the COPY. Returns the number of rows the server stored, or the
@@ -73,7 +84,8 @@ class CopyWriter {
   int64_t rows() const { return rows_.rows() + appended_rows_; }
 
  private:
-  CopyWriter(Connection& conn, size_t columns) : conn_(&conn), rows_(columns) {}
+  CopyWriter(Connection& conn, size_t columns, CopyFormat format)
+      : conn_(&conn), rows_(columns, format) {}
   Status Flush();
   Status Send(std::string_view data);
 

@@ -62,8 +62,8 @@ struct CheckpointBatch {
   //! Buffers of earlier snapshots (Clear keeps them), so a new one need not grow from empty.
   std::vector<std::string> spare_snapshot_buffers;
 
-  store::CopyRows transactions{TransactionColumns().size()};
-  store::CopyRows transaction_items{TransactionItemColumns().size()};
+  store::CopyRows transactions{TransactionColumns().size(), store::CopyFormat::kBinary};
+  store::CopyRows transaction_items{TransactionItemColumns().size(), store::CopyFormat::kBinary};
   std::vector<AnomalyRow> anomalies;
   std::vector<SalesRow> sales;  //!< absolute values: upserted
   std::vector<DeadLetterRow> dead_letters;

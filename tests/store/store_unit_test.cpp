@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <sstream>
 
 #include "store/catalog_csv.h"
@@ -177,6 +179,143 @@ TEST(CopyRowsTest, AWrongFieldCountIsRememberedFirstErrorWins) {
   CopyRows too_many(1);
   too_many.Int(1).Int(2).EndRow();
   EXPECT_NE(too_many.status().message().find("has 2 fields"), std::string::npos);
+}
+
+TEST(CopyRowsTest, TypedIntegersAndFloatsAreDecimalTextInTextFormat) {
+  CopyRows rows(6);
+  EXPECT_EQ(rows.format(), CopyFormat::kText);
+  rows.Int16(-7).Int16(INT16_MAX).Int32(INT32_MIN).Float(0.1f).Float(std::nanf(""));
+  rows.Float(-HUGE_VALF).EndRow();
+  EXPECT_TRUE(rows.status().ok()) << rows.status().ToString();
+  EXPECT_EQ(rows.data(), "-7\t32767\t-2147483648\t0.1\tNaN\t-Infinity\n");
+}
+
+// Bytes as lowercase hex, so a mismatch is readable.
+std::string Hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+// Expected bytes are written as hex with spaces between the parts.
+std::string NoSpaces(std::string hex) {
+  std::erase(hex, ' ');
+  return hex;
+}
+
+TEST(CopyRowsBinaryTest, EncodesEachFieldKindByteByByte) {
+  constexpr Micros kY2k = 946'684'800'000'000;  // PostgreSQL's epoch, 2000-01-01 UTC
+  const std::vector<std::string> two = {"a", "bc"};
+  struct Case {
+    const char* name;
+    std::function<void(CopyRows&)> field;
+    const char* hex;  // the field: int32 length, then the value (spaces ignored)
+  };
+  const Case cases[] = {
+      {"Int16", [](CopyRows& r) { r.Int16(0x1234); }, "00000002 1234"},
+      {"Int16 negative", [](CopyRows& r) { r.Int16(-2); }, "00000002 fffe"},
+      {"Int32", [](CopyRows& r) { r.Int32(0x01020304); }, "00000004 01020304"},
+      {"Int32 negative", [](CopyRows& r) { r.Int32(-1); }, "00000004 ffffffff"},
+      {"Int", [](CopyRows& r) { r.Int(0x0102030405060708); }, "00000008 0102030405060708"},
+      {"Int min", [](CopyRows& r) { r.Int(INT64_MIN); }, "00000008 8000000000000000"},
+      {"Bool true", [](CopyRows& r) { r.Bool(true); }, "00000001 01"},
+      {"Bool false", [](CopyRows& r) { r.Bool(false); }, "00000001 00"},
+      {"Float", [](CopyRows& r) { r.Float(1.5f); }, "00000004 3fc00000"},
+      {"Float -0", [](CopyRows& r) { r.Float(-0.0f); }, "00000004 80000000"},
+      {"Double", [](CopyRows& r) { r.Double(1.0); }, "00000008 3ff0000000000000"},
+      {"Double -0.5", [](CopyRows& r) { r.Double(-0.5); }, "00000008 bfe0000000000000"},
+      {"Double NaN", [](CopyRows& r) { r.Double(std::numeric_limits<double>::quiet_NaN()); },
+       "00000008 7ff8000000000000"},
+      {"Double -inf", [](CopyRows& r) { r.Double(-HUGE_VAL); }, "00000008 fff0000000000000"},
+      {"Timestamp at 2000", [kY2k](CopyRows& r) { r.Timestamp(kY2k); },
+       "00000008 0000000000000000"},
+      {"Timestamp 1 us after", [kY2k](CopyRows& r) { r.Timestamp(kY2k + 1); },
+       "00000008 0000000000000001"},
+      {"Timestamp at 1970", [](CopyRows& r) { r.Timestamp(0); }, "00000008 fffca2fec4c82000"},
+      {"Timestamp in 2100", [](CopyRows& r) { r.Timestamp(4'102'444'800'123'456); },
+       "00000008 000b3625a1cdc240"},
+      {"Date at 2000", [kY2k](CopyRows& r) { r.Date(kY2k); }, "00000004 00000000"},
+      {"Date end of that day", [kY2k](CopyRows& r) { r.Date(kY2k + kMicrosPerDay - 1); },
+       "00000004 00000000"},
+      {"Date 1970-01-01", [](CopyRows& r) { r.Date(0); }, "00000004 ffffd533"},
+      {"Date 1969-12-31", [](CopyRows& r) { r.Date(-1); }, "00000004 ffffd532"},
+      {"Null", [](CopyRows& r) { r.Null(); }, "ffffffff"},
+      {"TextOrNull empty", [](CopyRows& r) { r.TextOrNull(""); }, "ffffffff"},
+      {"Text raw", [](CopyRows& r) { r.Text("a\tb\\"); }, "00000004 6109625c"},
+      {"Text empty", [](CopyRows& r) { r.Text(""); }, "00000000"},
+      {"Bytes", [](CopyRows& r) { r.Bytes(std::string("\0\xff", 2)); }, "00000002 00ff"},
+      {"TextArray empty", [](CopyRows& r) { r.TextArray(std::vector<std::string>{}); },
+       "0000000c 00000000 00000000 00000019"},
+      // ndim 1, no nulls, element type text (OID 25), 2 elements from index 1, then each
+      // element's length and bytes.
+      {"TextArray", [&two](CopyRows& r) { r.TextArray(two); },
+       "0000001f 00000001 00000000 00000019 00000002 00000001 00000001 61 00000002 6263"},
+  };
+  for (const Case& c : cases) {
+    CopyRows rows(1, CopyFormat::kBinary);
+    c.field(rows);
+    rows.EndRow();
+    EXPECT_TRUE(rows.status().ok()) << c.name << ": " << rows.status().ToString();
+    // Each row starts with its field count (int16).
+    EXPECT_EQ(Hex(rows.data()), NoSpaces(std::string("0001 ") + c.hex)) << c.name;
+  }
+}
+
+TEST(CopyRowsBinaryTest, RowsAreTuplesOnlySoSetsCanBeConcatenated) {
+  CopyRows rows(2, CopyFormat::kBinary);
+  EXPECT_EQ(rows.format(), CopyFormat::kBinary);
+  rows.Int16(1).Null().EndRow();
+  rows.Int32(2).Text("x").EndRow();
+  EXPECT_TRUE(rows.status().ok()) << rows.status().ToString();
+  EXPECT_EQ(rows.rows(), 2);
+  EXPECT_EQ(Hex(rows.data()),
+            NoSpaces("0002 00000002 0001 ffffffff  0002 00000004 00000002 00000001 78"));
+  rows.Clear();
+  EXPECT_EQ(rows.format(), CopyFormat::kBinary);
+  EXPECT_EQ(rows.data(), "");
+  CopyRows none(0, CopyFormat::kBinary);
+  none.EndRow();
+  EXPECT_TRUE(none.status().ok());
+  EXPECT_EQ(Hex(none.data()), "0000");
+}
+
+TEST(CopyRowsBinaryTest, AWrongFieldCountIsRemembered) {
+  CopyRows rows(3, CopyFormat::kBinary);
+  rows.Int(1).Int(2).Int(3).EndRow();
+  rows.Int(1).Int(2).EndRow();
+  rows.Int(1).Int(2).Int(3).Int(4).EndRow();
+  ASSERT_FALSE(rows.status().ok());
+  EXPECT_EQ(rows.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(rows.status().message().find("row 2 has 2 fields; the COPY expects 3"),
+            std::string::npos)
+      << rows.status().message();
+  EXPECT_EQ(rows.rows(), 3);
+  CopyRows empty_row(1, CopyFormat::kBinary);
+  empty_row.EndRow();
+  EXPECT_NE(empty_row.status().message().find("row 1 has 0 fields"), std::string::npos);
+}
+
+TEST(CopyRowsBinaryTest, ANulByteInTextIsRefusedLikeInTextFormat) {
+  CopyRows rows(2, CopyFormat::kBinary);
+  rows.Int(1).Text("fine").EndRow();
+  rows.Int(2).Text(std::string("a\0b", 3)).EndRow();
+  ASSERT_FALSE(rows.status().ok());
+  EXPECT_EQ(rows.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(rows.status().message().find("column 2 of row 2 holds a NUL byte"), std::string::npos)
+      << rows.status().message();
+
+  CopyRows arrays(1, CopyFormat::kBinary);
+  arrays.TextArray(std::vector<std::string>{"ok", std::string("\0", 1)}).EndRow();
+  EXPECT_NE(arrays.status().message().find("column 1 of row 1 holds a NUL byte"), std::string::npos)
+      << arrays.status().message();
+
+  CopyRows bytes(1, CopyFormat::kBinary);
+  bytes.Bytes(std::string("\0", 1)).EndRow();
+  EXPECT_TRUE(bytes.status().ok());
 }
 
 TEST(CopyRowsTest, ClearForgetsRowsAndStatusButKeepsCapacity) {

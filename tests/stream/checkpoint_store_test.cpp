@@ -183,7 +183,7 @@ TEST_F(PgCheckpointStoreTest, ABatchWithABadRowWritesNothing) {
   CheckpointBatch item = NewBatch(1);
   item.offsets = {{"transactions", 0, 50}};
   AddTransaction(item, "zero", 1);
-  item.transaction_items.Text("zero").Int(2).Text("P9").Text("Books").Int(0).Int(1).EndRow();
+  item.transaction_items.Text("zero").Int16(2).Text("P9").Text("Books").Int32(0).Int(1).EndRow();
   s = store_->Commit(item);
   ASSERT_EQ(s.code(), ErrorCode::kInvalidArgument) << s.ToString();
   EXPECT_NE(s.message().find("23514"), std::string::npos) << s.message();
@@ -314,8 +314,9 @@ TEST_F(PgCheckpointStoreTest, ALargeBatchCommitsQuickly) {
       b.transactions.Text("Boston").Text("USD").Text("mobile").Bool(false).EndRow();
       for (int k = 1; k <= items; ++k) {
         const int64_t product = rng() % 250'000;
-        b.transaction_items.Text(id).Int(k).Text(Padded('P', product + 1, 6));
-        b.transaction_items.Text("Category" + std::to_string(product % 100)).Int(1).Int(1999);
+        b.transaction_items.Text(id).Int16(static_cast<int16_t>(k));
+        b.transaction_items.Text(Padded('P', product + 1, 6));
+        b.transaction_items.Text("Category" + std::to_string(product % 100)).Int32(1).Int(1999);
         b.transaction_items.EndRow();
       }
       if (i % 100 == 0) b.anomalies.push_back(Anomaly(id));

@@ -19,7 +19,7 @@ CheckpointBatch NewBatch(const std::string& group, int64_t generation) {
 void AddTransaction(CheckpointBatch& b, const std::string& id) {
   b.transactions.Text(id).Text("U1").Null().Timestamp(0).Int(100).Int(100).Text("cash");
   b.transactions.Text("US").Null().Null().Null().Bool(false).EndRow();
-  b.transaction_items.Text(id).Int(1).Text("P1").Text("Books").Int(1).Int(100).EndRow();
+  b.transaction_items.Text(id).Int16(1).Text("P1").Text("Books").Int32(1).Int(100).EndRow();
 }
 
 SalesRow Sales(const std::string& category, int64_t total) {

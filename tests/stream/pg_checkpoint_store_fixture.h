@@ -33,8 +33,8 @@ inline void AddTransaction(CheckpointBatch& b, const std::string& id, int items,
   b.transactions.Text("US").TextOrNull("Boston").Text("USD").TextOrNull("").Bool(items == 3);
   b.transactions.EndRow();
   for (int i = 1; i <= items; ++i) {
-    b.transaction_items.Text(id).Int(i).Text("P" + std::to_string(i)).Text("Books").Int(i);
-    b.transaction_items.Int(100).EndRow();
+    b.transaction_items.Text(id).Int16(static_cast<int16_t>(i)).Text("P" + std::to_string(i));
+    b.transaction_items.Text("Books").Int32(i).Int(100).EndRow();
   }
 }
 

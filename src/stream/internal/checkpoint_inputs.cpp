@@ -28,24 +28,31 @@ const std::vector<std::string>& SalesColumns() {
 
 const std::vector<std::string>& SessionColumns() {
   static const std::vector<std::string> kColumns = {
-      "session_id",   "session_start",      "session_end", "duration_seconds",
-      "user_id",      "task",               "page_views",  "cart_adds",
-      "cart_removes", "purchases",          "total_amount_cents",
-      "distinct_products_viewed",           "device",      "country",
-      "converted",    "abandoned",          "is_closed"};
+      "session_id",   "session_start", "session_end",        "duration_seconds",
+      "user_id",      "task",          "page_views",         "cart_adds",
+      "cart_removes", "purchases",     "total_amount_cents", "distinct_products_viewed",
+      "device",       "country",       "converted",          "abandoned",
+      "is_closed"};
   return kColumns;
 }
 const std::vector<std::string>& CartAbandonmentColumns() {
-  static const std::vector<std::string> kColumns = {
-      "session_id",       "session_start", "abandonment_time", "user_id",
-      "task",             "products_in_cart", "items_in_cart", "cart_value_cents",
-      "time_in_cart_seconds", "recovered",  "recovered_at"};
+  static const std::vector<std::string> kColumns = {"session_id",
+                                                    "session_start",
+                                                    "abandonment_time",
+                                                    "user_id",
+                                                    "task",
+                                                    "products_in_cart",
+                                                    "items_in_cart",
+                                                    "cart_value_cents",
+                                                    "time_in_cart_seconds",
+                                                    "recovered",
+                                                    "recovered_at"};
   return kColumns;
 }
 const std::vector<std::string>& InventoryColumns() {
   static const std::vector<std::string> kColumns = {
-      "product_id",     "category",       "in_catalog",     "task",
-      "current_stock",  "reserved_stock", "last_event_time"};
+      "product_id",    "category",       "in_catalog",     "task",
+      "current_stock", "reserved_stock", "last_event_time"};
   return kColumns;
 }
 const std::vector<std::string>& LowStockAlertColumns() {
@@ -57,6 +64,9 @@ const std::vector<std::string>& LowStockAlertColumns() {
 
 Status CheckArchiveRows(const store::CopyRows& rows, const std::vector<std::string>& columns,
                         const char* table) {
+  if (rows.format() != store::CopyFormat::kBinary) {
+    return InvalidArgument(std::string(table) + " rows are not in COPY's binary format");
+  }
   if (rows.columns() != columns.size()) {
     return InvalidArgument(std::string(table) + " rows have " + std::to_string(rows.columns()) +
                            " columns; the table has " + std::to_string(columns.size()));
@@ -134,20 +144,24 @@ Status PrepareOffsets(const CheckpointBatch& batch, Inputs& in) {
   return Status::Ok();
 }
 
+// The encoders call, per column, the field call of its SQL type (binary COPY needs the exact
+// width): Int16 smallint, Int32 integer, Int bigint, Float real, Double double precision.
+
 void EncodeAnomaly(const AnomalyRow& r, CopyRows& out) {
   out.Text(r.transaction_id).Text(r.user_id).Timestamp(r.event_time).Int(r.total_amount);
-  out.Text(r.country).Double(r.score).TextArray(r.types).Text(r.description);
+  out.Text(r.country).Float(static_cast<float>(r.score)).TextArray(r.types).Text(r.description);
   out.EndRow();
 }
 
 void EncodeDeadLetter(const DeadLetterRow& r, CopyRows& out) {
-  out.Text(r.topic).Int(r.partition).Int(r.offset).Bytes(r.raw).Int(r.raw_size).Text(r.reason);
+  out.Text(r.topic).Int32(r.partition).Int(r.offset).Bytes(r.raw);
+  out.Int32(static_cast<int32_t>(r.raw_size)).Text(r.reason);
   out.EndRow();
 }
 
 void EncodeSales(const SalesRow& r, CopyRows& out) {
   out.Timestamp(r.window_start).Timestamp(r.window_end).Text(r.category).Text(r.country);
-  out.Int(r.task).Int(r.total_amount).Int(r.transaction_count).Int(r.item_quantity);
+  out.Int32(r.task).Int(r.total_amount).Int(r.transaction_count).Int(r.item_quantity);
   out.Bool(r.is_final).EndRow();
 }
 
@@ -193,9 +207,9 @@ void PrepareSessions(const CheckpointBatch& batch, Inputs& in) {
        })) {
     CopyRows& o = r->new_key.value ? in.new_sessions : in.sessions;
     o.Text(r->session_id).Timestamp(r->session_start).Timestamp(r->session_end);
-    o.Double(Seconds(r->session_end - r->session_start)).Text(r->user_id).Int(r->task);
-    o.Int(r->page_views).Int(r->cart_adds).Int(r->cart_removes).Int(r->purchases);
-    o.Int(r->total_amount).Int(r->distinct_products_viewed).TextOrNull(r->device);
+    o.Double(Seconds(r->session_end - r->session_start)).Text(r->user_id).Int32(r->task);
+    o.Int32(r->page_views).Int32(r->cart_adds).Int32(r->cart_removes).Int32(r->purchases);
+    o.Int(r->total_amount).Int32(r->distinct_products_viewed).TextOrNull(r->device);
     o.TextOrNull(r->country).Bool(r->converted).Bool(r->abandoned).Bool(r->is_closed);
     o.EndRow();
   }
@@ -206,7 +220,7 @@ void PrepareSessions(const CheckpointBatch& batch, Inputs& in) {
     // An abandonment is a new key; its recovery rewrites it.
     CopyRows& o = r->recovered ? in.cart_abandonments : in.new_cart_abandonments;
     o.Text(r->session_id).Timestamp(r->session_start).Timestamp(r->abandonment_time);
-    o.Text(r->user_id).Int(r->task).Int(r->products_in_cart).Int(r->items_in_cart);
+    o.Text(r->user_id).Int32(r->task).Int32(r->products_in_cart).Int(r->items_in_cart);
     o.Int(r->cart_value).Double(Seconds(r->time_in_cart)).Bool(r->recovered);
     r->recovered ? o.Timestamp(r->recovered_at) : o.Null();
     o.EndRow();
@@ -214,17 +228,16 @@ void PrepareSessions(const CheckpointBatch& batch, Inputs& in) {
   for (const InventoryRow* r :
        LastPerKey(batch.inventory, [](const InventoryRow& r) { return r.product_id; })) {
     CopyRows& o = in.inventory;
-    o.Text(r->product_id).TextOrNull(r->category).Bool(r->in_catalog).Int(r->task);
+    o.Text(r->product_id).TextOrNull(r->category).Bool(r->in_catalog).Int32(r->task);
     o.Int(r->current_stock).Int(r->reserved_stock).Timestamp(r->last_event_time);
     o.EndRow();
   }
-  for (const LowStockAlertRow* r :
-       LastPerKey(batch.low_stock_alerts, [](const LowStockAlertRow& r) {
-         return std::make_pair(r.product_id, r.alert_no);
-       })) {
+  for (const LowStockAlertRow* r : LastPerKey(
+           batch.low_stock_alerts,
+           [](const LowStockAlertRow& r) { return std::make_pair(r.product_id, r.alert_no); })) {
     const bool resolved = r->status == "resolved";
     CopyRows& o = resolved ? in.resolved_alerts : in.other_alerts;
-    o.Text(r->product_id).Int(r->alert_no).Int(r->task).Text(r->status).Text(r->severity);
+    o.Text(r->product_id).Int32(r->alert_no).Int32(r->task).Text(r->status).Text(r->severity);
     o.Int(r->available_stock).Int(r->lowest_available).Timestamp(r->opened_at);
     o.Timestamp(r->updated_at);
     resolved ? o.Timestamp(r->resolved_at) : o.Null();
@@ -301,7 +314,9 @@ Status PrepareInputs(const CheckpointBatch& batch, Inputs& in) {
         {&in.inventory, "inventory_status"},
         {&in.resolved_alerts, "low_stock_alerts"},
         {&in.other_alerts, "low_stock_alerts"}}) {
-    if (!rows->status().ok()) return InvalidArgument(std::string(table) + ": " + rows->status().message());
+    if (!rows->status().ok()) {
+      return InvalidArgument(std::string(table) + ": " + rows->status().message());
+    }
   }
   PrepareMetrics(batch, in);
   return Status::Ok();

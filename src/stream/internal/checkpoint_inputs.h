@@ -47,14 +47,17 @@ struct Inputs {
   std::vector<SourceOffset> offsets;
   std::string offset_topics, offset_partitions, offset_values;
 
+  // Every CopyRows is in COPY's binary format, each field encoded with the width of its
+  // column's SQL type (sql/*.sql), so the rows fit the tables and their staging copies.
+
   // Anomalies and dead letters: encoded (which also checks them); sent by COPY when staged.
-  store::CopyRows anomalies{AnomalyColumns().size()};
-  store::CopyRows dead_letters{DeadLetterColumns().size()};
+  store::CopyRows anomalies{AnomalyColumns().size(), store::CopyFormat::kBinary};
+  store::CopyRows dead_letters{DeadLetterColumns().size(), store::CopyFormat::kBinary};
   // Sales: the last row given per key (an upsert may not touch a row twice); when staged,
   // rows of windows never written before are apart (they can go straight in).
   std::vector<const SalesRow*> sales;
-  store::CopyRows sales_rows{SalesColumns().size()};
-  store::CopyRows new_sales_rows{SalesColumns().size()};
+  store::CopyRows sales_rows{SalesColumns().size(), store::CopyFormat::kBinary};
+  store::CopyRows new_sales_rows{SalesColumns().size(), store::CopyFormat::kBinary};
   bool stage_anomalies = false;
   bool stage_dead_letters = false;
   bool stage_sales = false;
@@ -64,13 +67,14 @@ struct Inputs {
   // without a live row, carts abandoned and not recovered), which can go straight in.
   // Alerts in two sets: resolved ones are merged first, so an alert resolved and the next
   // one opened in one batch never make two open rows.
-  store::CopyRows sessions{SessionColumns().size()};
-  store::CopyRows new_sessions{SessionColumns().size()};
-  store::CopyRows cart_abandonments{CartAbandonmentColumns().size()};
-  store::CopyRows new_cart_abandonments{CartAbandonmentColumns().size()};
-  store::CopyRows inventory{InventoryColumns().size()};
-  store::CopyRows resolved_alerts{LowStockAlertColumns().size()};
-  store::CopyRows other_alerts{LowStockAlertColumns().size()};
+  store::CopyRows sessions{SessionColumns().size(), store::CopyFormat::kBinary};
+  store::CopyRows new_sessions{SessionColumns().size(), store::CopyFormat::kBinary};
+  store::CopyRows cart_abandonments{CartAbandonmentColumns().size(), store::CopyFormat::kBinary};
+  store::CopyRows new_cart_abandonments{CartAbandonmentColumns().size(),
+                                        store::CopyFormat::kBinary};
+  store::CopyRows inventory{InventoryColumns().size(), store::CopyFormat::kBinary};
+  store::CopyRows resolved_alerts{LowStockAlertColumns().size(), store::CopyFormat::kBinary};
+  store::CopyRows other_alerts{LowStockAlertColumns().size(), store::CopyFormat::kBinary};
 
   // Metrics summed per key, as array literals; empty when there are none.
   size_t metric_rows = 0;

@@ -15,7 +15,7 @@ bool IsUniqueViolation(const Status& s) {
 
 Status CopyInto(store::Connection& conn, const char* table, const std::vector<std::string>& columns,
                 const store::CopyRows& rows) {
-  Result<store::CopyWriter> writer = store::CopyWriter::Begin(conn, table, columns);
+  Result<store::CopyWriter> writer = store::CopyWriter::Begin(conn, table, columns, rows.format());
   if (!writer.ok()) return writer.status();
   if (Status s = writer->AppendRows(rows); !s.ok()) {
     writer->Abort(s.message());

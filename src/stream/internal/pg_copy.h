@@ -4,11 +4,10 @@
 // written before straight into their tables, undone when one is there after all.
 
 #include <initializer_list>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "common/status.h"
 #include "store/connection.h"
@@ -16,7 +15,8 @@
 
 namespace gm::stream::internal {
 
-//! COPYs `rows` into `table`'s `columns` on `conn`, in its open transaction.
+//! COPYs `rows` into `table`'s `columns` on `conn`, in its open transaction, in the rows'
+//! format.
 Status CopyInto(store::Connection& conn, const char* table, const std::vector<std::string>& columns,
                 const store::CopyRows& rows);
 

@@ -25,10 +25,13 @@ void AppendArchiveRows(const events::Transaction& tx, const CatalogLookup& catal
   transactions.TextOrNull(tx.currency).TextOrNull(tx.device);
   transactions.Bool(DiffersByMoreThanACent(tx.total_amount, line_items));
   transactions.EndRow();
-  int64_t line_no = 0;
+  // Binary COPY: each field has its column's width (line_no smallint, quantity integer).
+  // Past 32,767 items line_no wraps to a negative number, which the table's CHECK refuses
+  // (as the server refused the out-of-range text before).
+  int16_t line_no = 0;
   for (const events::LineItem& item : tx.products) {
-    items.Text(tx.transaction_id).Int(++line_no).Text(item.product_id);
-    items.Text(ItemCategory(item, catalog)).Int(item.quantity).Int(item.price);
+    items.Text(tx.transaction_id).Int16(++line_no).Text(item.product_id);
+    items.Text(ItemCategory(item, catalog)).Int32(item.quantity).Int(item.price);
     items.EndRow();
   }
 }
