@@ -87,15 +87,16 @@ void Feed(Task& task, const Input& in, Micros& max_seen, CheckpointBatch& batch)
   if (task.IsDuplicate(in.event.topic, in.event.id(), t, source_watermark)) return;
   OrderKey key = in.key;
   if (late) key.effective_time = source_watermark;
-  switch (in.event.topic) {
+  events::Event event = in.event;  // the task takes the content; the input feeds others too
+  switch (event.topic) {
     case events::Topic::kTransactions:
-      task.AddTransaction(in.event.transaction, key, late, batch);
+      task.AddTransaction(event.transaction, key, late, batch);
       break;
     case events::Topic::kProductViews:
-      if (!late) task.AddView(in.event.view, key);
+      if (!late) task.AddView(event.view, key);
       break;
     case events::Topic::kCartEvents:
-      if (!late) task.AddCart(in.event.cart, key);
+      if (!late) task.AddCart(event.cart, key);
       break;
     case events::Topic::kInventoryUpdates:
       break;

@@ -71,30 +71,30 @@ void Task::ExpireDedup(events::Topic topic, Micros source_watermark) {
   if (cutoff != kNoTime) dedup_[static_cast<int>(topic)].Expire(cutoff);
 }
 
-void Task::AddTransaction(const events::Transaction& tx, const OrderKey& key, bool late,
+void Task::AddTransaction(events::Transaction& tx, const OrderKey& key, bool late,
                           CheckpointBatch& batch) {
   const StreamProcessors& on = config_.processors;
   if (on.archive) AppendArchiveRows(tx, catalog_, batch.transactions, batch.transaction_items);
   if (on.sales && !late) sales_.Add(tx, catalog_);
   // Scoring and sessions (and through them, stock) apply transactions in order.
-  if (on.anomalies || on.sessions) Queue(key, late, transactions_.Put(tx));
+  if (on.anomalies || on.sessions) Queue(key, late, transactions_.Take(tx));
 }
 
-void Task::AddView(const events::ProductView& view, const OrderKey& key) {
-  Queue(key, false, views_.Put(view));
+void Task::AddView(events::ProductView& view, const OrderKey& key) {
+  Queue(key, false, views_.Take(view));
 }
 
-void Task::AddCart(const events::CartEvent& cart, const OrderKey& key) {
-  Queue(key, false, carts_.Put(cart));
+void Task::AddCart(events::CartEvent& cart, const OrderKey& key) {
+  Queue(key, false, carts_.Take(cart));
 }
 
 void Task::Queue(const OrderKey& key, bool late, size_t slot) {
   queue_.push({.key = key, .late = late, .slot = slot, .seq = next_seq_++});
 }
 
-void Task::AddInventoryUpdate(const events::InventoryUpdate& update, const OrderKey& key) {
+void Task::AddInventoryUpdate(events::InventoryUpdate& update, const OrderKey& key) {
   stock_queue_.push(
-      {.key = key, .sub = 0, .is_update = true, .slot = inventory_updates_.Put(update)});
+      {.key = key, .sub = 0, .is_update = true, .slot = inventory_updates_.Take(update)});
 }
 
 void Task::AddStockChange(const StockChange& change) {
@@ -121,11 +121,10 @@ void MergePerProduct(std::vector<StockChange>& changes, size_t from, const Order
   for (size_t i = from; i < changes.size(); ++i) {
     StockChange& c = changes[i];
     if (c.key == key) {
-      auto same = std::find_if(changes.begin() + static_cast<ptrdiff_t>(from),
-                               changes.begin() + static_cast<ptrdiff_t>(kept),
-                               [&](const StockChange& k) {
-                                 return k.key == key && k.product_id == c.product_id;
-                               });
+      auto same = std::find_if(
+          changes.begin() + static_cast<ptrdiff_t>(from),
+          changes.begin() + static_cast<ptrdiff_t>(kept),
+          [&](const StockChange& k) { return k.key == key && k.product_id == c.product_id; });
       if (same != changes.begin() + static_cast<ptrdiff_t>(kept)) {
         same->sold += c.sold;
         same->reserved += c.reserved;
@@ -290,13 +289,13 @@ Status Task::LoadPending(SnapshotReader& r, bool v1, events::Decoder& decoder,
   size_t slot = 0;
   switch (topic) {
     case events::Topic::kTransactions:
-      slot = transactions_.Put(event.transaction);
+      slot = transactions_.Take(event.transaction);
       break;
     case events::Topic::kProductViews:
-      slot = views_.Put(event.view);
+      slot = views_.Take(event.view);
       break;
     case events::Topic::kCartEvents:
-      slot = carts_.Put(event.cart);
+      slot = carts_.Take(event.cart);
       break;
     case events::Topic::kInventoryUpdates:
       return InvalidArgument("snapshot holds an inventory update in the user stage");
@@ -308,9 +307,8 @@ Status Task::LoadPending(SnapshotReader& r, bool v1, events::Decoder& decoder,
 bool Task::FullSnapshotDue() const { return !has_base_; }
 
 bool Task::CompactionDue() const {
-  return has_base_ &&
-         ((changes_bytes_ >= base_bytes_ && changes_bytes_ >= kMinCompactionBytes) ||
-          changes_since_base_ >= kMaxChangesBetweenFull);
+  return has_base_ && ((changes_bytes_ >= base_bytes_ && changes_bytes_ >= kMinCompactionBytes) ||
+                       changes_since_base_ >= kMaxChangesBetweenFull);
 }
 
 void Task::Save(const std::vector<ClockEntry>& clocks, std::string& out, bool full) {
@@ -412,8 +410,7 @@ Status Task::Restore(std::string_view snapshot, const std::vector<std::string>& 
   return Status::Ok();
 }
 
-Status Task::RestoreOne(std::string_view snapshot, bool changes,
-                        std::vector<ClockEntry>& clocks) {
+Status Task::RestoreOne(std::string_view snapshot, bool changes, std::vector<ClockEntry>& clocks) {
   SnapshotReader r(snapshot);
   const uint8_t version = r.U8();
   if (changes != (version == kChangesFormat)) {
@@ -501,7 +498,7 @@ Status Task::RestoreOne(std::string_view snapshot, bool changes,
     if (p.is_update) {
       Status s = decoder.Decode(events::Topic::kInventoryUpdates, r.Bytes(), event);
       if (!s.ok()) return InvalidArgument("snapshot holds an undecodable event: " + s.message());
-      p.slot = inventory_updates_.Put(event.inventory);
+      p.slot = inventory_updates_.Take(event.inventory);
     } else {
       StockChange c;
       c.key = p.key;
@@ -510,7 +507,7 @@ Status Task::RestoreOne(std::string_view snapshot, bool changes,
       c.category = std::string(r.Bytes());
       c.sold = r.I64();
       c.reserved = r.I64();
-      p.slot = stock_changes_.Put(c);
+      p.slot = stock_changes_.Take(c);
       inbox_.Remember({c.key, c.sub});
     }
     stock_queue_.push(p);

@@ -39,13 +39,19 @@ template <typename T>
 class SlotPool {
  public:
   size_t Put(const T& value) {
+    T copy = value;
+    return Take(copy);
+  }
+  //! Puts `value` by swapping it with a free slot's old content: no copy, and the caller,
+  //! which fills `value` again (a decoder), gets the old strings' capacity back.
+  size_t Take(T& value) {
     if (free_.empty()) {
-      slots_.push_back(value);
+      slots_.push_back(std::move(value));
       return slots_.size() - 1;
     }
     const size_t slot = free_.back();
     free_.pop_back();
-    slots_[slot] = value;
+    std::swap(slots_[slot], value);
     return slot;
   }
   T& operator[](size_t slot) { return slots_[slot]; }
@@ -97,8 +103,8 @@ class MostlySortedQueue {
     for (const T& v : run_) fn(v);
     // A copy-free walk over the heap's vector (priority_queue keeps it protected).
     struct Peek : std::priority_queue<T, std::vector<T>, std::greater<>> {
-      static const std::vector<T>& Of(const std::priority_queue<T, std::vector<T>,
-                                                                std::greater<>>& q) {
+      static const std::vector<T>& Of(
+          const std::priority_queue<T, std::vector<T>, std::greater<>>& q) {
         return q.*&Peek::c;
       }
     };
@@ -139,16 +145,19 @@ class Task {
   //! Drops dedup entries of `topic` that the source watermark made irrelevant.
   void ExpireDedup(events::Topic topic, Micros source_watermark);
 
+  // The Add* calls take the event's content (SlotPool::Take): the caller's event is left
+  // with other content, to be overwritten by its next decode.
+
   //! A distinct transaction: archived now; added to the sales windows unless late;
   //! queued for in-order scoring, sessions (unless late) and stock at key.effective_time.
-  void AddTransaction(const events::Transaction& tx, const OrderKey& key, bool late,
+  void AddTransaction(events::Transaction& tx, const OrderKey& key, bool late,
                       CheckpointBatch& batch);
   //! A distinct product view or cart event that is not late (late ones are left out of
   //! sessions and carts), queued for in-order application.
-  void AddView(const events::ProductView& view, const OrderKey& key);
-  void AddCart(const events::CartEvent& cart, const OrderKey& key);
+  void AddView(events::ProductView& view, const OrderKey& key);
+  void AddCart(events::CartEvent& cart, const OrderKey& key);
   //! A distinct inventory update of a product this task owns (late ones included).
-  void AddInventoryUpdate(const events::InventoryUpdate& update, const OrderKey& key);
+  void AddInventoryUpdate(events::InventoryUpdate& update, const OrderKey& key);
   //! A stock change routed here from a user stage (possibly this task's).
   void AddStockChange(const StockChange& change);
   //! A stock change read from the re-partition topic (Kafka): added unless the inbox

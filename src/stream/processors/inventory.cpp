@@ -10,16 +10,19 @@ constexpr uint8_t kSnapshotVersion = 1;
 InventoryTracker::InventoryTracker(Options options, const CatalogLookup& catalog, int32_t task)
     : options_(options), catalog_(catalog), task_(task) {}
 
-InventoryTracker::Product& InventoryTracker::Track(const std::string& product_id,
+InventoryTracker::Product& InventoryTracker::Track(std::string_view product_id,
                                                    std::string_view category, Micros time,
                                                    bool absolute_first, Output& out) {
-  auto [it, inserted] = products_.try_emplace(product_id);
-  Product& p = it->second;
-  if (!inserted) {
+  uint32_t index = products_.Find(product_id);
+  if (index != IdTable<Product>::kNone) {
+    Product& p = products_.value(index);
     if (p.row.category.empty()) p.row.category = std::string(category);
     return p;
   }
-  p.row.product_id = product_id;
+  index = products_.Insert(product_id);
+  Product& p = products_.value(index);
+  p.index = index;
+  p.row.product_id = std::string(product_id);
   p.row.task = task_;
   const std::string_view catalog_category = catalog_.CategoryOf(product_id);
   p.row.category = std::string(catalog_category.empty() ? category : catalog_category);
@@ -33,9 +36,9 @@ InventoryTracker::Product& InventoryTracker::Track(const std::string& product_id
 
 void InventoryTracker::Changed(Product& p, Micros time, Output& out) {
   p.row.last_event_time = time;
-  if (!p.dirty) dirty_.push_back(p.row.product_id);
+  if (!p.dirty) dirty_.push_back(p.index);
   p.dirty = true;
-  if (!p.unsaved) unsaved_.push_back(p.row.product_id);
+  if (!p.unsaved) unsaved_.push_back(p.index);
   p.unsaved = true;
   CheckAlert(p, time, out);
 }
@@ -95,16 +98,16 @@ void InventoryTracker::ApplyUpdate(const events::InventoryUpdate& update, Micros
 }
 
 void InventoryTracker::Collect(std::vector<InventoryRow>& out) {
-  for (const std::string& id : dirty_) {
-    Product& p = products_.at(id);
+  for (uint32_t index : dirty_) {
+    Product& p = products_.value(index);
     p.dirty = false;
     out.push_back(p.row);
   }
   dirty_.clear();
 }
 
-void InventoryTracker::SaveProduct(SnapshotWriter& w, const std::string& id, const Product& p) {
-  w.Bytes(id);
+void InventoryTracker::SaveProduct(SnapshotWriter& w, const Product& p) {
+  w.Bytes(p.row.product_id);
   w.Bytes(p.row.category);
   w.U8(p.row.in_catalog);
   w.I64(p.row.current_stock);
@@ -144,23 +147,26 @@ void InventoryTracker::LoadProduct(SnapshotReader& r) {
   a.opened_at = r.I64();
   a.updated_at = r.I64();
   a.resolved_at = r.I64();
-  products_.insert_or_assign(std::move(id), std::move(p));
+  uint32_t index = products_.Find(id);
+  if (index == IdTable<Product>::kNone) index = products_.Insert(id);
+  p.index = index;
+  products_.value(index) = std::move(p);
 }
 
 void InventoryTracker::Save(SnapshotWriter& w) const {
   w.U8(kSnapshotVersion);
   w.U64(products_.size());
-  for (const auto& [id, p] : products_) SaveProduct(w, id, p);
+  products_.ForEach([&](uint32_t, std::string_view, const Product& p) { SaveProduct(w, p); });
 }
 
 void InventoryTracker::SaveChanges(SnapshotWriter& w) const {
   w.U8(kSnapshotVersion);
   w.U64(unsaved_.size());
-  for (const std::string& id : unsaved_) SaveProduct(w, id, products_.at(id));
+  for (uint32_t index : unsaved_) SaveProduct(w, products_.value(index));
 }
 
 void InventoryTracker::ClearChanges() {
-  for (const std::string& id : unsaved_) products_.at(id).unsaved = false;
+  for (uint32_t index : unsaved_) products_.value(index).unsaved = false;
   unsaved_.clear();
 }
 
@@ -173,7 +179,7 @@ Status InventoryTracker::ApplyChanges(SnapshotReader& r) {
 
 Status InventoryTracker::Restore(SnapshotReader& r) {
   if (r.U8() != kSnapshotVersion) return InvalidArgument("inventory: unknown snapshot version");
-  products_.clear();
+  products_ = IdTable<Product>();
   dirty_.clear();
   unsaved_.clear();
   const uint64_t n = r.U64();

@@ -2,13 +2,13 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
 #include "events/event.h"
 #include "stream/catalog_lookup.h"
+#include "stream/processors/id_table.h"
 #include "stream/rows.h"
 #include "stream/snapshot.h"
 
@@ -64,28 +64,29 @@ class InventoryTracker {
 
  private:
   struct Product {
-    InventoryRow row;  //!< the product's inventory_status values
+    InventoryRow row;    //!< the product's inventory_status values
+    uint32_t index = 0;  //!< its index in products_
     bool dirty = false;
     bool unsaved = false;  //!< changed since the last ClearChanges
     bool alert_open = false;
     LowStockAlertRow alert;  //!< the latest alert (alert_no 0: none yet)
   };
   //! The product's state, tracked from now on if it was not (its initial stock applied).
-  Product& Track(const std::string& product_id, std::string_view category, Micros time,
+  Product& Track(std::string_view product_id, std::string_view category, Micros time,
                  bool absolute_first, Output& out);
   //! Opens, updates or resolves the product's alert after a change at `time`.
   void CheckAlert(Product& p, Micros time, Output& out);
   void Changed(Product& p, Micros time, Output& out);
-  static void SaveProduct(SnapshotWriter& w, const std::string& id, const Product& p);
+  static void SaveProduct(SnapshotWriter& w, const Product& p);
   //! Reads one product and puts it in place of the tracked one.
   void LoadProduct(SnapshotReader& r);
 
   Options options_;
   const CatalogLookup& catalog_;
   int32_t task_;
-  std::unordered_map<std::string, Product> products_;
-  std::vector<std::string> dirty_;  //!< products marked dirty since the last Collect
-  std::vector<std::string> unsaved_;  //!< products changed since the last ClearChanges
+  IdTable<Product> products_;      //!< by product_id (never erased)
+  std::vector<uint32_t> dirty_;    //!< products marked dirty since the last Collect
+  std::vector<uint32_t> unsaved_;  //!< products changed since the last ClearChanges
 };
 
 }  // namespace gm::stream
