@@ -32,6 +32,10 @@ using internal::ReadTimestamp;
 constexpr int64_t kMaxInt32 = std::numeric_limits<int32_t>::max();
 // Stock levels and deltas stay within ±10^15 units so running sums cannot overflow.
 constexpr int64_t kMaxStockUnits = 1'000'000'000'000'000;
+// Line items per transaction: far above any real order, and within the archive's smallint
+// line numbers (transaction_items.line_no), so a huge array is a dead letter, not a failed
+// checkpoint.
+constexpr size_t kMaxLineItems = 10'000;
 
 // Each topic's fields, indexed by the enum that follows; "event_type" is known everywhere
 // (its value is checked before dispatch, or ignored when the caller names the topic).
@@ -88,6 +92,10 @@ Status DecodeLineItems(od::value& v, std::vector<LineItem>& items, bool* given) 
     const FieldPath at{"", "products", static_cast<int>(count)};
     od::object obj;
     if (auto error = element.type().get(type)) return internal::JsonError(error);
+    if (count == kMaxLineItems) {
+      return InvalidArgument(
+          fmt::format("field 'products' has more than {} line items", kMaxLineItems));
+    }
     if (type != od::json_type::object) return internal::WrongType(element, at, "an object");
     if (auto error = element.get_object().get(obj)) return internal::JsonError(error);
     if (count == items.size()) items.emplace_back();
@@ -113,6 +121,7 @@ Status DecodeLineItems(internal::FlatValue& v, std::vector<LineItem>& items, boo
     if (!r.Next(']', first, &more)) return internal::GiveUp();
     if (!more) break;
     internal::Scalar element;
+    if (count == kMaxLineItems) return internal::GiveUp();  // the other path says why
     if (!r.Value(&element) || element.kind != Kind::kObject) return internal::GiveUp();
     if (count == items.size()) items.emplace_back();
     internal::FlatObject obj{&r};

@@ -24,7 +24,6 @@
 #include "stream/internal/pg_compaction.h"
 #include "stream/internal/pg_copy.h"
 #include "stream/internal/pg_snapshot_load.h"
-#include "stream/internal/snapshot_compression.h"
 
 namespace gm::stream {
 namespace {
@@ -208,8 +207,8 @@ const Statement kAddMetrics = {
     "consumer_lag = coalesce(EXCLUDED.consumer_lag, kafka_metrics_by_partition.consumer_lag), "
     "updated_at = now()"};
 
-const Statement* const kStatements[] = {&kUpsertOffsets,    &kUpsertSnapshot, &kAppendChanges,
-                                        &kInsertAnomaly,    &kInsertDeadLetter, &kUpsertSales,
+const Statement* const kStatements[] = {&kUpsertOffsets, &kUpsertSnapshot,   &kAppendChanges,
+                                        &kInsertAnomaly, &kInsertDeadLetter, &kUpsertSales,
                                         &kAddMetrics};
 
 // --- The transaction -----------------------------------------------------------------------
@@ -249,12 +248,11 @@ Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
       }
     }
   }
-  std::string stored;  // compressed (internal/snapshot_compression.h)
-  for (const auto& [task, bytes] : batch.snapshots) {
-    internal::CompressSnapshot(bytes, stored);
-    const pqxx::result r = tx.exec_prepared(
-        kUpsertSnapshot.name, batch.consumer_group, task, batch.generation,
-        pqxx::binarystring(stored.data(), stored.size()), static_cast<int64_t>(stored.size()));
+  for (const auto& [task, compressed] : in.snapshots) {
+    const pqxx::result r =
+        tx.exec_prepared(kUpsertSnapshot.name, batch.consumer_group, task, batch.generation,
+                         pqxx::binarystring(compressed.data(), compressed.size()),
+                         static_cast<int64_t>(compressed.size()));
     if (r[0][0].as<int64_t>() == 0) {
       const pqxx::row stored = tx.exec_params1(
           "SELECT owner_generation FROM stream_task_state "
@@ -263,11 +261,10 @@ Status Fence(pqxx::work& tx, const CheckpointBatch& batch, const Inputs& in) {
       return Fenced("task " + std::to_string(task), batch, stored[0].as<int64_t>(), "");
     }
   }
-  for (const auto& [task, bytes] : batch.snapshot_changes) {
-    internal::CompressSnapshot(bytes, stored);
-    const pqxx::result r =
-        tx.exec_prepared(kAppendChanges.name, batch.consumer_group, task, batch.generation,
-                         pqxx::binarystring(stored.data(), stored.size()), batch.NumberOf(task));
+  for (const auto& [task, compressed] : in.snapshot_changes) {
+    const pqxx::result r = tx.exec_prepared(
+        kAppendChanges.name, batch.consumer_group, task, batch.generation,
+        pqxx::binarystring(compressed.data(), compressed.size()), batch.NumberOf(task));
     if (r.empty()) {
       const pqxx::result stored = tx.exec_params(
           "SELECT owner_generation, snapshot_size FROM stream_task_state "
@@ -340,11 +337,11 @@ Status WriteBatch(Connection& conn, const CheckpointBatch& batch, std::future<St
   timer.Step("begin");
 
   bool stage_archive = false;
-  if (Status s = internal::CopyNewRows(conn, tx, "gm_ckpt_archive",
-                             {{"transactions", TransactionColumns(), batch.transactions},
-                              {"transaction_items", TransactionItemColumns(),
-                               batch.transaction_items}},
-                             stage_archive);
+  if (Status s = internal::CopyNewRows(
+          conn, tx, "gm_ckpt_archive",
+          {{"transactions", TransactionColumns(), batch.transactions},
+           {"transaction_items", TransactionItemColumns(), batch.transaction_items}},
+          stage_archive);
       !s.ok()) {
     return s;
   }
@@ -554,8 +551,8 @@ class PostgresCheckpointStore final : public CheckpointStore {
     Result<store::ConnectionPool::Lease> lease = pool_.Acquire();
     if (!lease.ok()) return lease.status();
     Connection& conn = **lease;
-    Status s = internal::WriteCompaction(conn, group, task, generation, number,
-                                         std::move(snapshot));
+    Status s =
+        internal::WriteCompaction(conn, group, task, generation, number, std::move(snapshot));
     if (!s.ok() && s.code() != ErrorCode::kAborted) lease->Discard();
     return ConnectionAware(s, conn);
   }

@@ -122,6 +122,24 @@ TEST(DecodeTest, MessagesUpToTheCapDecode) {
   EXPECT_THAT(tight.Decode(std::nullopt, exact + " ", e).message(), HasSubstr("exceeds"));
 }
 
+TEST(DecodeTest, AtMostTenThousandLineItems) {
+  // The archive numbers line items with a smallint: a bigger array is a dead letter.
+  auto with_items = [](int n) {
+    std::string items = "[";
+    for (int i = 0; i < n; ++i) {
+      items += std::string(i ? "," : "") + R"({"product_id":"P1","quantity":1,"price":0.5})";
+    }
+    return msg::Transaction().With("products", items + "]").With("total_amount", "0").Json();
+  };
+  Decoder decoder(2 << 20);
+  Event e;
+  ASSERT_TRUE(decoder.Decode(Topic::kTransactions, with_items(10'000), e).ok());
+  EXPECT_EQ(e.transaction.products.size(), 10'000u);
+  const Status s = decoder.Decode(Topic::kTransactions, with_items(10'001), e);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "field 'products' has more than 10000 line items");
+}
+
 TEST(DecodeTest, InvalidUtf8IsRejectedInValuesAndKeys) {
   Decoder decoder;
   Event e;

@@ -4,6 +4,8 @@
 #include <map>
 #include <tuple>
 
+#include "stream/internal/snapshot_compression.h"
+
 namespace gm::stream::internal {
 
 using store::CopyRows;
@@ -319,6 +321,10 @@ Status PrepareInputs(const CheckpointBatch& batch, Inputs& in) {
     }
   }
   PrepareMetrics(batch, in);
+  for (const auto& [task, bytes] : batch.snapshots) CompressSnapshot(bytes, in.snapshots[task]);
+  for (const auto& [task, bytes] : batch.snapshot_changes) {
+    CompressSnapshot(bytes, in.snapshot_changes[task]);
+  }
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 // without a connection, so a batch that cannot be stored is refused before anything is sent.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,6 +80,11 @@ struct Inputs {
   // Metrics summed per key, as array literals; empty when there are none.
   size_t metric_rows = 0;
   std::string metric_arrays[9];
+
+  // The batch's task snapshots, full and incremental, compressed as they are stored
+  // (internal/snapshot_compression.h): done here, off the server's critical path.
+  std::map<int32_t, std::string> snapshots;
+  std::map<int32_t, std::string> snapshot_changes;
 
   bool NeedsStaging() const {
     return stage_anomalies || stage_dead_letters || stage_sales || !sessions.empty() ||
