@@ -55,8 +55,9 @@ std::string FormatEngineStats(const stream::EngineStats& s) {
                                                      : FormatTimestamp(s.watermark);
   return fmt::format(
       "received {} · valid {} · dead letters {} · late {} · duplicates {} · transactions {} · "
-      "anomalies {} · watermark {}",
-      s.received, s.valid, s.invalid, s.late, s.duplicate, s.transactions, s.anomalies, watermark);
+      "anomalies {} · not in the catalog: {} products, {} customers' transactions · watermark {}",
+      s.received, s.valid, s.invalid, s.late, s.duplicate, s.transactions, s.anomalies,
+      s.products_missing_from_catalog, s.unknown_customers, watermark);
 }
 
 }  // namespace gm::cli

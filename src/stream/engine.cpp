@@ -93,6 +93,8 @@ struct Engine::Shared {
     s.duplicate = ctx.duplicate;
     s.transactions = ctx.transactions;
     s.anomalies = ctx.anomalies;
+    s.products_missing_from_catalog = ctx.products_missing_from_catalog;
+    s.unknown_customers = ctx.unknown_customers;
     s.checkpoints = ctx.checkpoints;
     s.watermark = ctx.LowWatermark();
     std::vector<Micros> freshness = ctx.Freshness();
@@ -203,8 +205,7 @@ Status Engine::RunKafka(const KafkaConfig& kafka, bool until_eof, const std::ato
     bus::KafkaSourceOptions options;
     options.on_assign = [worker](std::vector<bus::PartitionOffset>& ps) { worker->OnAssign(ps); };
     options.on_revoke = [worker](const std::vector<bus::PartitionOffset>&) { worker->OnRevoke(); };
-    Result<std::unique_ptr<bus::Source>> source =
-        bus::OpenKafkaSource(kafka, topics, options);
+    Result<std::unique_ptr<bus::Source>> source = bus::OpenKafkaSource(kafka, topics, options);
     if (!source.ok()) return source.status();
     sources.push_back(std::move(source).value());
   }

@@ -38,8 +38,12 @@ struct EngineStats {
   int64_t duplicate = 0;     //!< dropped as duplicates
   int64_t transactions = 0;  //!< archived (distinct) transactions
   int64_t anomalies = 0;     //!< anomaly rows written
-  int64_t checkpoints = 0;   //!< committed checkpoints
-  Micros watermark = 0;      //!< the lowest task watermark (INT64_MIN before any event)
+  //! Not bad input, but counted (DESIGN.md §5): products the inventory started tracking
+  //! that the catalog lacks, and scored transactions whose customer it lacks.
+  int64_t products_missing_from_catalog = 0;
+  int64_t unknown_customers = 0;
+  int64_t checkpoints = 0;  //!< committed checkpoints
+  Micros watermark = 0;     //!< the lowest task watermark (INT64_MIN before any event)
   //! Freshness over committed checkpoints: from the arrival of a checkpoint's oldest
   //! message to the end of its commit, i.e. an upper bound on how long any event took to
   //! become visible in the database. 0 when no checkpoint held messages.

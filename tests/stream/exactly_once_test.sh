@@ -290,6 +290,8 @@ add_bad "unknown cart action" "action" "$(sed 's/"action":"add"/"action":"steal"
 for ((k = 0; k < 20; k++)); do next_good; done
 add_bad "cart event without session_id" "session_id" "$(sed 's/"session_id":"[^"]*",//' <<<"$cart")"
 for ((k = 0; k < 20; k++)); do next_good; done
+add_bad "negative cart quantity" "quantity" "$(sed 's/"quantity":[0-9]*/"quantity":-2/' <<<"$cart")"
+for ((k = 0; k < 20; k++)); do next_good; done
 add_line ""  # an empty line: skipped, not a dead letter
 for ((k = 0; k < 20; k++)); do next_good; done
 add_bad "invalid UTF-8" "UTF-8" "$(sed 's/"city":"[^"]*"/"city":"\xff\xfe"/' <<<"$tx")"
@@ -344,6 +346,9 @@ for ((k = 0; k < bad_count; k++)); do
 done
 check "(d) every valid transaction archived ($expected_tx)" \
   test "$(psql_on bad -Atc 'SELECT count(*) FROM transactions')" -eq "$expected_tx"
+check "(d) sessions and stock of the valid events written" \
+  test "$(psql_on bad -Atc 'SELECT (SELECT count(*) FROM session_metrics) > 0
+                                  AND (SELECT count(*) FROM inventory_status) > 0')" = t
 metrics=$(psql_on bad -Atc "SELECT sum(received), sum(invalid) FROM kafka_metrics")
 check "(d) kafka_metrics: received = non-empty lines, invalid = bad lines ($metrics)" \
   test "$metrics" = "$nonempty|$bad_count"

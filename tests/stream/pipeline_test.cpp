@@ -199,11 +199,13 @@ class PipelineTest : public ::testing::Test {
   }
 
   // Runs `input` into a fresh database `name`, checks the run and returns the database.
-  std::unique_ptr<Database> RunClean(const std::string& name, const Input& input) {
+  std::unique_ptr<Database> RunClean(const std::string& name, const Input& input,
+                                     EngineStats* stats = nullptr) {
     std::unique_ptr<Database> db = OpenDatabase(name, input.catalog);
     if (db == nullptr) return nullptr;
     RunOutcome run = RunEngine(*db->pool, input.path, input.catalog);
     EXPECT_TRUE(run.status.ok()) << run.status.ToString();
+    if (stats != nullptr) *stats = run.stats;
     return db;
   }
 
@@ -221,7 +223,8 @@ class PipelineTest : public ::testing::Test {
 
 TEST_F(PipelineTest, GeneratedStreamMatchesBruteForce) {
   const Input& input = inputs_->Generated();
-  std::unique_ptr<Database> db = RunClean("globalmart", input);
+  EngineStats stats;
+  std::unique_ptr<Database> db = RunClean("globalmart", input, &stats);
   ASSERT_NE(db, nullptr);
   const Expected e = BruteForceOf(input);
   // What the input exercises (so a generator change cannot make this test vacuous).
@@ -252,6 +255,14 @@ TEST_F(PipelineTest, GeneratedStreamMatchesBruteForce) {
   EXPECT_GT(resolved, 0);
   EXPECT_GT(missing, 10);
   EXPECT_GT(e.inventory.size() - missing, 100u);
+  // Products and customers missing from the catalog are processed (above) and counted.
+  int64_t unknown_customers = 0;
+  for (const auto& [id, t] : e.transactions) {
+    unknown_customers += input.catalog.home_country.count(t.user_id) == 0;
+  }
+  EXPECT_GT(unknown_customers, 10);
+  EXPECT_EQ(stats.products_missing_from_catalog, missing);
+  EXPECT_EQ(stats.unknown_customers, unknown_customers);
   EXPECT_EQ(reserved, 0) << "every cart was bought or abandoned at the end of the file";
   std::cout << e.sessions.size() << " sessions (" << converted << " converted), " << abandoned
             << " abandoned carts, " << recovered << " recovered, " << e.inventory.size()
@@ -412,12 +423,16 @@ TEST_F(PipelineTest, ProcessorsTurnedOffLeaveTheirTablesEmpty) {
     StreamProcessors on;
   };
   const Case cases[] = {
-      {"issue_three", {.sales = true, .anomalies = true, .archive = true,
-                       .sessions = false, .inventory = false}},
-      {"sales_only", {.sales = true, .anomalies = false, .archive = false,
-                      .sessions = false, .inventory = false}},
-      {"shop_state", {.sales = false, .anomalies = false, .archive = false,
-                      .sessions = true, .inventory = true}},
+      {"issue_three",
+       {.sales = true, .anomalies = true, .archive = true, .sessions = false, .inventory = false}},
+      {"sales_only",
+       {.sales = true,
+        .anomalies = false,
+        .archive = false,
+        .sessions = false,
+        .inventory = false}},
+      {"shop_state",
+       {.sales = false, .anomalies = false, .archive = false, .sessions = true, .inventory = true}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.database);

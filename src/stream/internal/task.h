@@ -207,6 +207,15 @@ class Task {
   }
 
   int64_t anomalies_written() const { return anomalies_written_; }
+  //! What the processors met since the last call that the catalog lacks (DESIGN.md §5):
+  //! products that started being tracked, transactions of unknown customers.
+  struct CatalogMisses {
+    int64_t products = 0;
+    int64_t customers = 0;
+  };
+  CatalogMisses TakeCatalogMisses() {
+    return {inventory_.TakeProductsMissingFromCatalog(), anomalies_.TakeUnknownCustomers()};
+  }
   size_t pending() const { return queue_.size(); }
 
  private:

@@ -414,6 +414,11 @@ Status Worker::Checkpoint(Micros now) {
   }
   pending_stats_.transactions += std::exchange(transactions_, 0);
   pending_stats_.anomalies += static_cast<int64_t>(b.anomalies.size());
+  for (Task* task : hosted_) {
+    const Task::CatalogMisses misses = task->TakeCatalogMisses();
+    pending_stats_.products_missing_from_catalog += misses.products;
+    pending_stats_.unknown_customers += misses.customers;
+  }
   // What the snapshots' user stages emitted must be on the brokers before they commit: a
   // restart resumes from them and does not emit it again.
   if (Status s = FlushStockTopic(); !s.ok()) return s;
@@ -444,6 +449,9 @@ void Worker::FlushStats() {
   ctx_.duplicate += std::exchange(pending_stats_.duplicate, 0);
   ctx_.transactions += std::exchange(pending_stats_.transactions, 0);
   ctx_.anomalies += std::exchange(pending_stats_.anomalies, 0);
+  ctx_.products_missing_from_catalog +=
+      std::exchange(pending_stats_.products_missing_from_catalog, 0);
+  ctx_.unknown_customers += std::exchange(pending_stats_.unknown_customers, 0);
   ++ctx_.checkpoints;
   ctx_.ReportWatermark(low_watermark_);
   if (ctx_.on_checkpoint) ctx_.on_checkpoint();

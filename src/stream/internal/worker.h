@@ -56,6 +56,7 @@ struct WorkerContext {
   // Running totals over all workers, counting committed work only.
   std::atomic<int64_t> received{0}, valid{0}, invalid{0}, late{0}, duplicate{0};
   std::atomic<int64_t> transactions{0}, anomalies{0}, checkpoints{0};
+  std::atomic<int64_t> products_missing_from_catalog{0}, unknown_customers{0};
 
   //! Freshness samples: per committed checkpoint, from the arrival of its oldest message to
   //! the end of its commit (an upper bound for every event in it).
@@ -160,6 +161,7 @@ class Worker {
   struct Counts {
     int64_t received = 0, valid = 0, invalid = 0, late = 0, duplicate = 0;
     int64_t transactions = 0, anomalies = 0;
+    int64_t products_missing_from_catalog = 0, unknown_customers = 0;
   };
 
   WorkerContext& ctx_;
@@ -180,9 +182,9 @@ class Worker {
   bool committed_once_ = false;
   Micros started_wall_ = 0;
   std::map<int32_t, std::vector<ClockEntry>> restored_clocks_;
-  Micros now_ = 0;                //!< wall time of the current poll
-  int64_t transactions_ = 0;      //!< archived since the last checkpoint
-  Counts pending_stats_;          //!< of the checkpoint being committed
+  Micros now_ = 0;            //!< wall time of the current poll
+  int64_t transactions_ = 0;  //!< archived since the last checkpoint
+  Counts pending_stats_;      //!< of the checkpoint being committed
   Micros low_watermark_ = kNoTime;
   int64_t generation_ = 0;             //!< this worker's ownership generation
   Status fatal_;                       //!< an error from a rebalance callback, returned by Run

@@ -128,6 +128,7 @@ double AnomalyDetector::Score(const events::Transaction& tx, Micros effective_ti
   f.velocity = f.velocity_count >= options_.velocity_count;
 
   f.home = catalog_.HomeCountryOf(tx.user_id);
+  if (f.home.empty()) ++unknown_customers_;
   f.geo_mismatch = !f.home.empty() && f.home != tx.country;
 
   Cents difference;
@@ -340,9 +341,8 @@ void AnomalyDetector::Save(SnapshotWriter& out) const {
   out.U8(kSnapshotVersion);
   out.I64(expired_to_);
   out.U64(users_.size());
-  users_.ForEach([&](uint32_t, std::string_view id, const UserState& user) {
-    SaveUser(out, id, user);
-  });
+  users_.ForEach(
+      [&](uint32_t, std::string_view id, const UserState& user) { SaveUser(out, id, user); });
   SaveCategories(out);
 }
 

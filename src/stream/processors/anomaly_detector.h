@@ -68,6 +68,10 @@ class AnomalyDetector {
   Status ApplyChanges(SnapshotReader& in);
 
   size_t tracked_users() const { return users_.size(); }
+  //! Transactions scored since the last call whose customer the catalog does not know (no
+  //! home country: geo_mismatch cannot fire). Such a customer is not bad input, but counted
+  //! (DESIGN.md §5).
+  int64_t TakeUnknownCustomers() { return std::exchange(unknown_customers_, 0); }
 
  private:
   // Not copyable: it is a task's state, moved with snapshots only.
@@ -131,7 +135,7 @@ class AnomalyDetector {
   const CatalogLookup& catalog_;
   Users users_;
   std::map<std::string, Baseline, std::less<>> categories_;
-  std::vector<Expiry> expiry_;  //!< a heap ordered by `at`, smallest first
+  std::vector<Expiry> expiry_;          //!< a heap ordered by `at`, smallest first
   std::vector<uint32_t> unsaved_;       //!< users scored since the last ClearChanges
   std::vector<std::string> forgotten_;  //!< users erased since the last ClearChanges
   //! The largest watermark Expire saw; velocity entries at or before it − velocity_window
@@ -139,6 +143,7 @@ class AnomalyDetector {
   Micros expired_to_ = INT64_MIN;
   //! Scratch for Score: the transaction's amount per category (reused, no allocation).
   std::vector<std::pair<std::string_view, Cents>> category_amounts_;
+  int64_t unknown_customers_ = 0;  //!< see TakeUnknownCustomers
 };
 
 }  // namespace gm::stream

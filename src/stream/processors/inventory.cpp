@@ -28,6 +28,7 @@ InventoryTracker::Product& InventoryTracker::Track(std::string_view product_id,
   p.row.category = std::string(catalog_category.empty() ? category : catalog_category);
   const std::optional<int64_t> initial = catalog_.InitialStockOf(product_id);
   p.row.in_catalog = initial.has_value();
+  if (!p.row.in_catalog) ++missing_from_catalog_;
   p.row.current_stock = initial.value_or(0);
   // The initial stock is the product's first change, unless an absolute stock count is.
   if (!absolute_first) Changed(p, time, out);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -61,6 +62,9 @@ class InventoryTracker {
   Status ApplyChanges(SnapshotReader& in);
 
   size_t products() const { return products_.size(); }
+  //! Products this tracker started tracking since the last call that the catalog does not
+  //! know (in_catalog false): not bad input, but counted (DESIGN.md §5).
+  int64_t TakeProductsMissingFromCatalog() { return std::exchange(missing_from_catalog_, 0); }
 
  private:
   struct Product {
@@ -84,9 +88,10 @@ class InventoryTracker {
   Options options_;
   const CatalogLookup& catalog_;
   int32_t task_;
-  IdTable<Product> products_;      //!< by product_id (never erased)
-  std::vector<uint32_t> dirty_;    //!< products marked dirty since the last Collect
-  std::vector<uint32_t> unsaved_;  //!< products changed since the last ClearChanges
+  IdTable<Product> products_;         //!< by product_id (never erased)
+  std::vector<uint32_t> dirty_;       //!< products marked dirty since the last Collect
+  std::vector<uint32_t> unsaved_;     //!< products changed since the last ClearChanges
+  int64_t missing_from_catalog_ = 0;  //!< see TakeProductsMissingFromCatalog
 };
 
 }  // namespace gm::stream
