@@ -6,6 +6,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "common/hex.h"
+
 namespace gm::store {
 
 namespace copy_text {
@@ -264,15 +266,8 @@ CopyRows& CopyRows::Bytes(std::string_view value) {
     return *this;
   }
   BeginField();
-  static constexpr char kHex[] = "0123456789abcdef";
   buffer_.append("\\\\x");  // bytea's \x prefix, its backslash escaped for COPY
-  const size_t at = buffer_.size();
-  buffer_.resize(at + 2 * value.size());
-  char* out = buffer_.data() + at;
-  for (unsigned char c : value) {
-    *out++ = kHex[c >> 4];
-    *out++ = kHex[c & 15];
-  }
+  AppendHex(value, buffer_);
   return *this;
 }
 

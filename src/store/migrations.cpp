@@ -9,6 +9,7 @@
 #include <map>
 #include <pqxx/pqxx>
 
+#include "common/hex.h"
 #include "common/logging.h"
 #include "store/internal/embedded_sql.h"
 
@@ -99,13 +100,7 @@ std::string MigrationChecksum(std::string_view sql) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(normalized.data(), normalized.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return Hex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 Result<Migration> ParseMigration(std::string_view file_name, std::string_view sql) {

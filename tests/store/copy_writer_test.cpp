@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 #include <type_traits>
 
+#include "common/hex.h"
 #include "store/catalog.h"
 #include "store/catalog_csv.h"
 #include "store/migrations.h"
@@ -75,13 +76,7 @@ TEST(CopyWriterTest, AwkwardValuesRoundTripExactly) {
     } else {
       EXPECT_TRUE(r[i][0].is_null()) << i;
     }
-    std::string hex;
-    for (unsigned char c : rows[i].bytes) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      hex.push_back(kHex[c >> 4]);
-      hex.push_back(kHex[c & 15]);
-    }
-    EXPECT_EQ(r[i][1].as<std::string>(), hex) << i;
+    EXPECT_EQ(r[i][1].as<std::string>(), Hex(rows[i].bytes)) << i;
     // Read the array back element by element with the server's help.
     pqxx::result elems =
         tx.exec_params("SELECT unnest(a) FROM awkward WHERE id = $1", static_cast<int>(i));
@@ -256,16 +251,6 @@ void Encode(int32_t id, const BinaryRow& row, CopyRows& out) {
   out.EndRow();
 }
 
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : bytes) {
-    hex.push_back(kHex[c >> 4]);
-    hex.push_back(kHex[c & 15]);
-  }
-  return hex;
-}
-
 // `value` as text: integers in decimal, floats as the server prints them (the shortest
 // text that reads back exactly), nullopt for NULL.
 template <typename T>
@@ -295,7 +280,7 @@ void ExpectTypedRows(Connection& conn, const std::vector<BinaryRow>& rows) {
       return *t / kMicrosPerDay - (*t % kMicrosPerDay < 0 ? 1 : 0);  // rounded down
     };
     std::optional<std::string> hex, cardinality;
-    if (row.by) hex = HexOf(*row.by);
+    if (row.by) hex = Hex(*row.by);
     if (row.a) cardinality = std::to_string(row.a->size());
     const std::optional<std::string> expected[] = {
         std::to_string(k),

@@ -10,6 +10,7 @@
 #include <limits>
 #include <sstream>
 
+#include "common/hex.h"
 #include "store/catalog_csv.h"
 #include "store/connection.h"
 #include "store/copy_rows.h"
@@ -188,17 +189,6 @@ TEST(CopyRowsTest, TypedIntegersAndFloatsAreDecimalTextInTextFormat) {
   rows.Float(-HUGE_VALF).EndRow();
   EXPECT_TRUE(rows.status().ok()) << rows.status().ToString();
   EXPECT_EQ(rows.data(), "-7\t32767\t-2147483648\t0.1\tNaN\t-Infinity\n");
-}
-
-// Bytes as lowercase hex, so a mismatch is readable.
-std::string Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
 }
 
 // Expected bytes are written as hex with spaces between the parts.

@@ -50,33 +50,30 @@ struct DedupModel {
   Micros watermark = 0;
 };
 
+// A set restored from a full snapshot of `set`.
+DedupSet SavedAndRestored(const DedupSet& set) {
+  std::string snapshot;
+  SnapshotWriter w(snapshot);
+  set.Save(w);
+  DedupSet restored;
+  SnapshotReader r(snapshot);
+  EXPECT_TRUE(restored.Restore(r).ok());
+  EXPECT_TRUE(r.at_end());
+  return restored;
+}
+
 TEST(DedupSetTest, MatchesABruteForceModelThroughExpiryAndRestore) {
   DedupModel model(7);
   DedupSet set;
   for (int i = 0; i < 200'000; ++i) {
     model.Step(set, i);
     if (HasFatalFailure()) return;
-    if (i % 50'000 == 49'999) {
-      std::string snapshot;
-      SnapshotWriter w(snapshot);
-      set.Save(w);
-      DedupSet restored;
-      SnapshotReader r(snapshot);
-      ASSERT_TRUE(restored.Restore(r).ok());
-      EXPECT_TRUE(r.at_end());
-      set = std::move(restored);
-    }
+    if (i % 50'000 == 49'999) set = SavedAndRestored(set);
   }
   // Expiry bounds memory: a snapshot holds one horizon of ids (not all 5000), and so does
   // a set restored from it.
   set.Expire(model.watermark - DedupModel::kHorizon);
-  std::string snapshot;
-  SnapshotWriter w(snapshot);
-  set.Save(w);
-  DedupSet restored;
-  SnapshotReader r(snapshot);
-  ASSERT_TRUE(restored.Restore(r).ok());
-  EXPECT_LE(restored.size(), 3000u);
+  EXPECT_LE(SavedAndRestored(set).size(), 3000u);
 }
 
 TEST(DedupSetTest, MatchesTheModelThroughIncrementalSnapshots) {

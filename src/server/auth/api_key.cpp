@@ -4,22 +4,15 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "common/hex.h"
 #include "server/auth/http_headers.h"
 
 namespace gm::server {
 namespace {
 
 constexpr std::string_view kPrefix = "gm_";
-constexpr char kHex[] = "0123456789abcdef";
-
 std::string ToHex(const unsigned char* bytes, size_t n) {
-  std::string out;
-  out.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 15]);
-  }
-  return out;
+  return Hex(std::string_view(reinterpret_cast<const char*>(bytes), n));
 }
 
 bool IsLowerHex(std::string_view s) {
