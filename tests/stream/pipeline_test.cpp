@@ -26,6 +26,7 @@
 #include <pqxx/pqxx>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -300,8 +301,9 @@ TEST_F(PipelineTest, HandBuiltBoundariesMatchBruteForceAndHandCounts) {
   ExpectMatches(e, t);
 
   // The cases by hand, against the database (and so the brute force with it).
-  // 33 lines, 32 non-empty; late: T-5, T-W6; duplicates: lines 8, 9; dead: lines 32, 33.
-  EXPECT_EQ(t.counts, (Counts{32, 30, 2, 2, 2}));
+  // 42 lines, 41 non-empty; late: T-5, T-W6 and lines 38–41; duplicates: lines 8, 9; dead:
+  // lines 32, 33.
+  EXPECT_EQ(t.counts, (Counts{41, 39, 2, 6, 2}));
   EXPECT_EQ(t.dead_letters.size(), 2u);
   EXPECT_TRUE(t.dead_letters.contains(32) && t.dead_letters.contains(33));
   const Micros noon = 1709726400LL * kSecond;
@@ -343,6 +345,58 @@ TEST_F(PipelineTest, HandBuiltBoundariesMatchBruteForceAndHandCounts) {
   EXPECT_EQ(types("T-AM"), (Types{"amount_mismatch"}));
   EXPECT_EQ(types("T-AM-OK"), Types{});
   EXPECT_EQ(t.anomalies.size(), 6u);
+
+  // Lines 34–42: late views, cart events and transactions are left out of sessions and carts;
+  // late transactions and inventory updates still change stock, at the watermark (12:05:15).
+  const Micros five = noon + 5 * 60 * kSecond;
+  const SessionRow& late = t.sessions.at({"S-L", five});
+  EXPECT_EQ(late.session_end, five + 20 * kSecond);
+  EXPECT_EQ(late.page_views, 2);
+  EXPECT_EQ(late.distinct_products_viewed, 1);
+  EXPECT_EQ(late.cart_adds, 1);
+  EXPECT_EQ(late.purchases, 0);
+  EXPECT_EQ(late.total_amount, 0);
+  EXPECT_FALSE(late.converted);
+  EXPECT_TRUE(late.abandoned);
+  // S-L's cart holds the 2 of its one timely add, abandoned at 12:05:10 + 1 min.
+  std::vector<CartAbandonmentRow> abandoned;
+  for (const auto& [key, row] : t.abandonments) {
+    if (std::get<0>(key) == "S-L" || std::get<0>(key) == "S-M") abandoned.push_back(row);
+  }
+  ASSERT_EQ(abandoned.size(), 1u);
+  EXPECT_EQ(abandoned[0].session_id, "S-L");
+  EXPECT_EQ(abandoned[0].abandonment_time, five + 70 * kSecond);
+  EXPECT_EQ(abandoned[0].products_in_cart, 1);
+  EXPECT_EQ(abandoned[0].items_in_cart, 2);
+  EXPECT_EQ(abandoned[0].cart_value, 800);
+  EXPECT_EQ(abandoned[0].time_in_cart, 0);
+  EXPECT_FALSE(abandoned[0].recovered);
+  const SessionRow& bought = t.sessions.at({"S-M", five + 15 * kSecond});
+  EXPECT_EQ(bought.purchases, 1);
+  EXPECT_EQ(bought.total_amount, 600);
+  EXPECT_TRUE(bought.converted);
+  EXPECT_FALSE(bought.abandoned);
+  // P-SHOP: 50 − 1 sold late; its reservation of 2 released at the abandonment.
+  EXPECT_EQ(t.inventory.at("P-SHOP").current_stock, 49);
+  EXPECT_EQ(t.inventory.at("P-SHOP").reserved_stock, 0);
+  EXPECT_EQ(t.inventory.at("P-SHOP").last_event_time, five + 70 * kSecond);
+  // P-BUY: 3 reserved, then sold and released by one purchase.
+  EXPECT_EQ(t.inventory.at("P-BUY").current_stock, 47);
+  EXPECT_EQ(t.inventory.at("P-BUY").reserved_stock, 0);
+  EXPECT_EQ(t.inventory.at("P-BUY").last_event_time, five + 25 * kSecond);
+  // P-COUNT: the late count of 7 replaces the catalog's 50 at the watermark: alert 1 opens.
+  EXPECT_EQ(t.inventory.at("P-COUNT").current_stock, 7);
+  EXPECT_EQ(t.inventory.at("P-COUNT").last_event_time, five + 15 * kSecond);
+  const LowStockAlertRow& count_alert = t.alerts.at({"P-COUNT", 1});
+  EXPECT_EQ(count_alert.status, "open");
+  EXPECT_EQ(count_alert.severity, "low");
+  EXPECT_EQ(count_alert.available_stock, 7);
+  EXPECT_EQ(count_alert.opened_at, five + 15 * kSecond);
+  EXPECT_FALSE(t.alerts.contains({"P-SHOP", 1}));
+  EXPECT_FALSE(t.alerts.contains({"P-BUY", 1}));
+  // The late purchase is not in sales: Shop in [12:05:00, 12:06:00) is T-M1 alone.
+  EXPECT_EQ(sales(five, "Shop", "ALL"), (SalesValue{600, 1, 3, true}));
+  EXPECT_TRUE(t.transactions.contains("T-L1"));
 }
 
 TEST_F(PipelineTest, CombinedStreamMatchesBruteForceAndARerunChangesNothing) {

@@ -13,16 +13,20 @@
 #include <tuple>
 #include <variant>
 
+#include "session_tracker_check.h"
 #include "shop_brute_force.h"
 
 namespace gm::stream {
 namespace {
 
 constexpr Micros kSec = kMicrosPerSecond;
-constexpr Micros kGap = 120 * kSec;
-constexpr Micros kTimeout = 60 * kSec;
+constexpr Micros kGap = testing::kSessionGap;
+constexpr Micros kTimeout = testing::kCartTimeout;
 
+using Outputs = testing::SessionOutputs;
 using Timed = testing::TimedEvent;
+using testing::ExpectSameAsBruteForce;
+using testing::Feed;
 
 // --- Inputs ------------------------------------------------------------------------------
 
@@ -31,8 +35,8 @@ using Timed = testing::TimedEvent;
 std::vector<Timed> RandomEvents(uint32_t seed, int n) {
   std::mt19937 rng(seed);
   auto pick = [&](int k) { return static_cast<int>(rng() % static_cast<uint32_t>(k)); };
-  const Micros pauses[] = {0, 1 * kSec, 10 * kSec, kTimeout - 1, kTimeout, kTimeout + 1,
-                           kGap - 1, kGap, 3 * kGap};
+  const Micros pauses[] = {0,        1 * kSec, 10 * kSec, kTimeout - 1, kTimeout, kTimeout + 1,
+                           kGap - 1, kGap,     3 * kGap};
   std::vector<Timed> out;
   Micros t = 1'700'000'000 * kSec;
   for (int i = 0; i < n; ++i) {
@@ -60,8 +64,9 @@ std::vector<Timed> RandomEvents(uint32_t seed, int n) {
       c.session_id = session;
       c.product_id = product;
       const int a = pick(4);
-      c.action = a < 2 ? events::CartAction::kAdd
-                       : a == 2 ? events::CartAction::kUpdate : events::CartAction::kRemove;
+      c.action = a < 2    ? events::CartAction::kAdd
+                 : a == 2 ? events::CartAction::kUpdate
+                          : events::CartAction::kRemove;
       c.quantity = c.action == events::CartAction::kRemove ? pick(2) : 1 + pick(3);
       if (pick(2)) c.price = 100 + pick(900);
       e.key.topic = 2;
@@ -79,54 +84,6 @@ std::vector<Timed> RandomEvents(uint32_t seed, int n) {
     out.push_back(std::move(e));
   }
   return out;
-}
-
-struct Outputs {
-  std::vector<SessionRow> sessions;
-  std::vector<CartAbandonmentRow> abandonments;
-  std::vector<StockChange> stock;
-  SessionTracker::Output Out() { return {sessions, abandonments, stock}; }
-};
-
-void Feed(SessionTracker& tracker, const Timed& e, Outputs& o) {
-  SessionTracker::Output out = o.Out();
-  if (auto* v = std::get_if<events::ProductView>(&e.event)) tracker.OnView(*v, e.key, out);
-  if (auto* c = std::get_if<events::CartEvent>(&e.event)) tracker.OnCart(*c, e.key, out);
-  if (auto* t = std::get_if<events::Transaction>(&e.event)) tracker.OnTransaction(*t, e.key, out);
-}
-
-void ExpectSameAsBruteForce(const std::vector<Timed>& events, const Outputs& o,
-                            const CatalogLookup& catalog) {
-  testing::BfCatalog bf_catalog;
-  bf_catalog.price_of = [&](const std::string& p) { return catalog.PriceOf(p); };
-  testing::SessionBruteForce bf(bf_catalog, kGap, kTimeout, 3);
-  for (const Timed& e : events) bf.Apply(e);
-  bf.FireThrough(INT64_MAX);
-  std::map<std::pair<std::string, Micros>, SessionRow> sessions;
-  for (const SessionRow& r : o.sessions) {
-    ASSERT_TRUE(r.is_closed);
-    ASSERT_TRUE(sessions.emplace(std::make_pair(r.session_id, r.session_start), r).second)
-        << "a session closed twice: " << r.session_id;
-  }
-  EXPECT_EQ(sessions.size(), bf.sessions.size());
-  for (const auto& [key, expected] : bf.sessions) {
-    auto it = sessions.find(key);
-    ASSERT_NE(it, sessions.end()) << key.first << " at " << key.second;
-    EXPECT_EQ(it->second, expected) << key.first << " at " << key.second;
-  }
-  std::map<std::tuple<std::string, Micros, Micros>, CartAbandonmentRow> abandonments;
-  for (const CartAbandonmentRow& r : o.abandonments) {
-    abandonments[{r.session_id, r.session_start, r.abandonment_time}] = r;
-  }
-  EXPECT_EQ(abandonments, bf.abandonments);
-  std::map<std::pair<OrderKey, std::string>, int64_t> reserved;
-  for (const StockChange& c : o.stock) reserved[{c.key, c.product_id}] += c.reserved;
-  std::erase_if(reserved, [](const auto& kv) { return kv.second == 0; });
-  EXPECT_EQ(reserved, bf.reserved);
-  // Everything reserved was released by the end (carts were abandoned or bought).
-  std::map<std::string, int64_t> net;
-  for (const StockChange& c : o.stock) net[c.product_id] += c.reserved;
-  for (const auto& [product, q] : net) EXPECT_EQ(q, 0) << product;
 }
 
 TEST(SessionTrackerTest, MatchesBruteForceOnRandomStreams) {

@@ -311,6 +311,25 @@ const std::vector<std::string>& HandBuiltLines() {
           "",
           R"({"event_type":"transactions","transaction_id":"T-BAD","user_id":"U-A","timestamp":"2024-03-06T12:01:47Z","products":[{"product_id":"P-1","quantity":0,"price":1.00}],"total_amount":0,"payment_method":"credit_card","country":"US"})",
           "not json",
+          // 34–42, sessions, carts and inventory around lateness (12:05:00 on; U-L and U-M are
+          // not customers, the P- products are in the catalog with 50 in stock).
+          // 34, 35: U-L's session S-L starts; its cart reserves 2 × P-SHOP.
+          R"({"event_type":"product_views","event_id":"V-L1","user_id":"U-L","session_id":"S-L","product_id":"P-SHOP","category":"Shop","timestamp":"2024-03-06T12:05:00Z","duration_seconds":5})",
+          R"({"event_type":"cart_events","event_id":"C-L1","user_id":"U-L","session_id":"S-L","product_id":"P-SHOP","category":"Shop","timestamp":"2024-03-06T12:05:10Z","action":"add","quantity":2,"price":4.00})",
+          // 36: U-M's cart reserves 3 × P-BUY.
+          R"({"event_type":"cart_events","event_id":"C-M1","user_id":"U-M","session_id":"S-M","product_id":"P-BUY","category":"Shop","timestamp":"2024-03-06T12:05:15Z","action":"add","quantity":3,"price":2.00})",
+          // 37: the watermark becomes 12:05:15.
+          R"({"event_type":"product_views","event_id":"V-L2","user_id":"U-L","session_id":"S-L","product_id":"P-SHOP","category":"Shop","timestamp":"2024-03-06T12:05:20Z","duration_seconds":5})",
+          // 38–41: late. A view of another product and a cart add of 5 in S-L: left out of the
+          // session and the cart. A purchase naming S-L: not in the session (it neither empties
+          // nor recovers the cart) and not in sales, but it sells 1 × P-SHOP at 12:05:15. A
+          // stock count of P-COUNT: applied at 12:05:15, opening a low-stock alert then.
+          R"({"event_type":"product_views","event_id":"V-L3","user_id":"U-L","session_id":"S-L","product_id":"P-LATE","category":"Shop","timestamp":"2024-03-06T12:05:14.999999Z","duration_seconds":5})",
+          R"({"event_type":"cart_events","event_id":"C-L2","user_id":"U-L","session_id":"S-L","product_id":"P-SHOP","category":"Shop","timestamp":"2024-03-06T12:05:12Z","action":"add","quantity":5,"price":4.00})",
+          R"({"event_type":"transactions","transaction_id":"T-L1","user_id":"U-L","session_id":"S-L","timestamp":"2024-03-06T12:05:13Z","products":[{"product_id":"P-SHOP","category":"Shop","quantity":1,"price":4.00}],"total_amount":4.00,"payment_method":"credit_card","country":"US"})",
+          R"({"event_type":"inventory_updates","event_id":"I-L1","product_id":"P-COUNT","timestamp":"2024-03-06T12:05:00Z","stock":7,"reason":"count"})",
+          // 42: U-M buys its cart: the sale and the release of P-BUY in one change.
+          R"({"event_type":"transactions","transaction_id":"T-M1","user_id":"U-M","session_id":"S-M","timestamp":"2024-03-06T12:05:25Z","products":[{"product_id":"P-BUY","category":"Shop","quantity":3,"price":2.00}],"total_amount":6.00,"payment_method":"credit_card","country":"US"})",
       };
   return kLines;
 }
@@ -319,7 +338,8 @@ TestCatalog HandBuiltCatalog() {
   TestCatalog c;
   c.home_country = {{"U-A", "US"}, {"U-B", "DE"}, {"U-C", "DE"}, {"U-E", "US"},
                     {"U-F", "US"}, {"U-V", "US"}, {"U-W", "US"}};
-  c.product_category = {{"P-CAT", "Kitchen"}};
+  c.product_category = {
+      {"P-CAT", "Kitchen"}, {"P-SHOP", "Shop"}, {"P-BUY", "Shop"}, {"P-COUNT", "Shop"}};
   return c;
 }
 

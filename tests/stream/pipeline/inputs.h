@@ -2,8 +2,9 @@
 // generated stream (the seed profile, 60,000 events over 20 minutes); the same stream mutated
 // deterministically (local reordering, late copies, duplicates within and beyond the dedup
 // horizon, malformed lines, timestamp and number spellings, items whose category comes from
-// the catalog or nowhere); a hand-built stream of window and lateness boundaries; and the
-// mutated and hand-built ones concatenated.
+// the catalog or nowhere); a hand-built stream of window and lateness boundaries (late views,
+// cart events, transactions and inventory updates among them); and the mutated and hand-built
+// ones concatenated.
 #pragma once
 
 #include <cstdint>
