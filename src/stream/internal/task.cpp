@@ -508,7 +508,7 @@ Status Task::RestoreOne(std::string_view snapshot, bool changes, std::vector<Clo
       c.sold = r.I64();
       c.reserved = r.I64();
       p.slot = stock_changes_.Take(c);
-      inbox_.Remember({c.key, c.sub});
+      inbox_.Remember({p.key, p.sub});
     }
     stock_queue_.push(p);
   }

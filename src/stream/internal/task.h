@@ -38,19 +38,16 @@ struct ClockEntry {
 template <typename T>
 class SlotPool {
  public:
+  //! Copies `value` into a slot (reusing a free slot's capacity).
   size_t Put(const T& value) {
-    T copy = value;
-    return Take(copy);
+    const size_t slot = Acquire();
+    slots_[slot] = value;
+    return slot;
   }
   //! Puts `value` by swapping it with a free slot's old content: no copy, and the caller,
   //! which fills `value` again (a decoder), gets the old strings' capacity back.
   size_t Take(T& value) {
-    if (free_.empty()) {
-      slots_.push_back(std::move(value));
-      return slots_.size() - 1;
-    }
-    const size_t slot = free_.back();
-    free_.pop_back();
+    const size_t slot = Acquire();
     std::swap(slots_[slot], value);
     return slot;
   }
@@ -63,6 +60,16 @@ class SlotPool {
   }
 
  private:
+  size_t Acquire() {
+    if (free_.empty()) {
+      slots_.emplace_back();
+      return slots_.size() - 1;
+    }
+    const size_t slot = free_.back();
+    free_.pop_back();
+    return slot;
+  }
+
   std::vector<T> slots_;
   std::vector<size_t> free_;
 };

@@ -18,8 +18,8 @@ Micros After(Micros t, Micros d) { return t > INT64_MAX - d ? INT64_MAX : t + d;
 SessionTracker::SessionTracker(Options options, const CatalogLookup& catalog, int32_t task)
     : options_(options), catalog_(catalog), task_(task) {}
 
-SessionTracker::Session& SessionTracker::Join(std::string_view session_id,
-                                              std::string_view user_id, Micros time) {
+SessionTracker::Session& SessionTracker::Join(std::string_view session_id, std::string_view user_id,
+                                              Micros time) {
   const uint64_t key = KeyOf(session_id);
   auto [it, inserted] = sessions_.try_emplace(key);
   Session& s = it->second;
@@ -48,7 +48,8 @@ void SessionTracker::MarkDirty(uint64_t key, Session& s) {
 
 void SessionTracker::ScheduleCart(uint64_t key, Session& s) {
   if (s.cart.empty() || s.cart_abandoned || s.cart_timer_queued) return;
-  timers_.push({After(s.last_activity, options_.cart_timeout), TimerKind::kCart, key});
+  timers_.push(
+      {After(s.last_activity_key.effective_time, options_.cart_timeout), TimerKind::kCart, key});
   s.cart_timer_queued = true;
 }
 
@@ -63,8 +64,7 @@ void SessionTracker::Reserve(const CartLine& line, int64_t delta, const OrderKey
   c.reserved = delta;
 }
 
-void SessionTracker::OnView(const events::ProductView& view, const OrderKey& key,
-                            Output& out) {
+void SessionTracker::OnView(const events::ProductView& view, const OrderKey& key, Output& out) {
   const Micros t = key.effective_time;
   FireThrough(t, out);
   Session& s = Join(view.session_id, view.user_id, t);
@@ -94,8 +94,8 @@ void SessionTracker::OnCart(const events::CartEvent& cart, const OrderKey& key, 
   if (it == s.cart.end()) {
     CartLine line;
     line.product_id = cart.product_id;
-    line.category = cart.category.empty() ? std::string(catalog_.CategoryOf(cart.product_id))
-                                          : cart.category;
+    line.category =
+        cart.category.empty() ? std::string(catalog_.CategoryOf(cart.product_id)) : cart.category;
     line.price = catalog_.PriceOf(cart.product_id).value_or(0);
     s.cart.push_back(std::move(line));
     it = s.cart.end() - 1;
@@ -118,7 +118,6 @@ void SessionTracker::OnCart(const events::CartEvent& cart, const OrderKey& key, 
   Reserve(*it, int64_t{it->quantity} - old_quantity, key, out.sub, out);
   if (it->quantity == 0) s.cart.erase(it);
   if (was_empty && !s.cart.empty()) s.first_add = t;
-  s.last_activity = t;
   s.last_activity_key = key;
   Touch(skey, s, t);
   ScheduleCart(skey, s);
@@ -149,9 +148,9 @@ void SessionTracker::OnTransaction(const events::Transaction& tx, const OrderKey
   }
   s->cart.clear();
   s->cart_abandoned = false;
-  if (s->has_abandonment && !s->abandonment.recovered) {
-    s->abandonment.recovered = true;
-    s->abandonment.recovered_at = t;
+  if (s->abandonment != nullptr && !s->abandonment->recovered) {
+    s->abandonment->recovered = true;
+    s->abandonment->recovered_at = t;
     out.abandonments.push_back(AbandonmentRowOf(*s));
   }
   Touch(skey, *s, t);
@@ -163,44 +162,45 @@ void SessionTracker::AdvanceTo(Micros time, Output& out) {
 }
 
 void SessionTracker::FireThrough(Micros time, Output& out) {
-  while (!timers_.empty() && timers_.top().due <= time) {
+  while (!timers_.empty() && timers_.top().due() <= time) {
     const Timer timer = timers_.top();
     timers_.pop();
-    auto it = sessions_.find(timer.session);
+    auto it = sessions_.find(timer.session());
     if (it == sessions_.end()) continue;
     Session& s = it->second;
-    if (timer.kind == TimerKind::kCart) {
+    if (timer.kind() == TimerKind::kCart) {
       s.cart_timer_queued = false;
       if (s.cart.empty() || s.cart_abandoned) continue;
-      const Micros due = After(s.last_activity, options_.cart_timeout);
-      if (due > timer.due) {
-        ScheduleCart(timer.session, s);
+      const Micros due = After(s.last_activity_key.effective_time, options_.cart_timeout);
+      if (due > timer.due()) {
+        ScheduleCart(timer.session(), s);
         continue;
       }
       Abandon(s, out);
-      MarkDirty(timer.session, s);
+      MarkDirty(timer.session(), s);
     } else {
       const Micros due = After(s.last, options_.gap);
-      if (due > timer.due) {
-        timers_.push({due, TimerKind::kClose, timer.session});
+      if (due > timer.due()) {
+        timers_.push({due, TimerKind::kClose, timer.session()});
         continue;
       }
-      Close(timer.session, out);
+      Close(timer.session(), out);
     }
   }
 }
 
 void SessionTracker::Abandon(Session& s, Output& out) {
-  Abandonment& a = s.abandonment;
+  if (s.abandonment == nullptr) s.abandonment = std::make_unique<Abandonment>();
+  Abandonment& a = *s.abandonment;
   a = Abandonment{};
-  a.time = After(s.last_activity, options_.cart_timeout);
+  const Micros last_activity = s.last_activity_key.effective_time;
+  a.time = After(last_activity, options_.cart_timeout);
   for (const CartLine& line : s.cart) {
     ++a.products;
     a.items += line.quantity;
     a.value += line.quantity * line.price;
   }
-  a.time_in_cart = s.last_activity - s.first_add;
-  s.has_abandonment = true;
+  a.time_in_cart = last_activity - s.first_add;
   s.cart_abandoned = true;
   out.abandonments.push_back(AbandonmentRowOf(s));
   // The release happens at the abandonment time, in the position of the last activity.
@@ -238,14 +238,14 @@ SessionRow SessionTracker::RowOf(const Session& s, bool closed) const {
   r.device = s.device;
   r.country = s.country;
   r.converted = s.purchases > 0;
-  r.abandoned = s.has_abandonment && !s.abandonment.recovered;
+  r.abandoned = s.abandonment != nullptr && !s.abandonment->recovered;
   r.is_closed = closed;
   r.new_key.value = !s.row_emitted;
   return r;
 }
 
 CartAbandonmentRow SessionTracker::AbandonmentRowOf(const Session& s) const {
-  const Abandonment& a = s.abandonment;
+  const Abandonment& a = *s.abandonment;  // REQUIRES: the session has one
   CartAbandonmentRow r;
   r.session_id = s.session_id;
   r.session_start = s.start;
@@ -303,14 +303,14 @@ void SessionTracker::SaveSession(SnapshotWriter& w, const Session& s) {
     w.I64(line.price);
   }
   w.I64(s.first_add);
-  w.I64(s.last_activity);
+  w.I64(s.last_activity_key.effective_time);  // the last activity (kept for the format)
   w.I64(s.last_activity_key.effective_time);
   w.U8(s.last_activity_key.topic);
   w.I64(s.last_activity_key.partition);
   w.I64(s.last_activity_key.offset);
   w.U8(s.cart_abandoned);
-  w.U8(s.has_abandonment);
-  const Abandonment& a = s.abandonment;
+  w.U8(s.abandonment != nullptr);
+  const Abandonment& a = s.abandonment != nullptr ? *s.abandonment : Abandonment{};
   w.I64(a.time);
   w.I64(a.products);
   w.I64(a.items);
@@ -346,14 +346,14 @@ void SessionTracker::LoadSession(SnapshotReader& r) {
     s.cart.push_back(std::move(line));
   }
   s.first_add = r.I64();
-  s.last_activity = r.I64();
+  r.I64();  // the last activity: the key's time
   s.last_activity_key.effective_time = r.I64();
   s.last_activity_key.topic = r.U8();
   s.last_activity_key.partition = static_cast<int32_t>(r.I64());
   s.last_activity_key.offset = r.I64();
   s.cart_abandoned = r.U8() != 0;
-  s.has_abandonment = r.U8() != 0;
-  Abandonment& a = s.abandonment;
+  const bool has_abandonment = r.U8() != 0;
+  Abandonment a;
   a.time = r.I64();
   a.products = static_cast<int32_t>(r.I64());
   a.items = r.I64();
@@ -361,6 +361,7 @@ void SessionTracker::LoadSession(SnapshotReader& r) {
   a.time_in_cart = r.I64();
   a.recovered = r.U8() != 0;
   a.recovered_at = r.I64();
+  if (has_abandonment) s.abandonment = std::make_unique<Abandonment>(a);
   if (!r.status().ok()) return;
   s.row_emitted = true;  // unknown: a live row may have gone out before the snapshot
   const uint64_t key = KeyOf(s.session_id);

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <queue>
-#include <utility>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -107,26 +109,41 @@ class SessionTracker {
     std::vector<uint64_t> viewed;  //!< hashes of the distinct products viewed
     std::vector<CartLine> cart;    //!< lines with quantity 0 are dropped
     Micros first_add = 0;          //!< since the cart was last empty
-    Micros last_activity = 0;      //!< last cart event (valid while the cart is non-empty)
+    //! The last cart event (valid while the cart is non-empty); its time is the last activity.
     OrderKey last_activity_key;
     bool cart_abandoned = false;  //!< abandoned since its last activity (nothing reserved)
-    bool has_abandonment = false;  //!< `abandonment` holds the latest one of the session
-    Abandonment abandonment;
-    bool dirty = false;  //!< changed since its last live row (queued in dirty_)
+    //! The session's latest abandonment; null while it has none (most sessions never have
+    //! one, and a million open sessions must fit in 512 MB).
+    std::unique_ptr<Abandonment> abandonment;
+    bool dirty = false;        //!< changed since its last live row (queued in dirty_)
     bool row_emitted = false;  //!< a row of it may be stored (one was emitted, or restored)
-    bool unsaved = false;  //!< changed since the last ClearChanges
+    bool unsaved = false;      //!< changed since the last ClearChanges
     bool cart_timer_queued = false;
   };
   enum class TimerKind : uint8_t { kCart = 0, kClose = 1 };
-  struct Timer {
-    Micros due;
-    TimerKind kind;
-    uint64_t session;  //!< sessions_ key
-    bool operator>(const Timer& o) const {
-      if (due != o.due) return due > o.due;
-      if (kind != o.kind) return kind > o.kind;
-      return session > o.session;
+  //! 16 bytes (two per open session): the due time and the kind share one word, 2 × due +
+  //! kind, which orders as (due, kind). Due times beyond ±2^62 µs (the year 148,000) are
+  //! the ends of time.
+  class Timer {
+   public:
+    Timer(Micros due, TimerKind kind, uint64_t session)
+        : due_kind_(std::clamp(due, -kEndOfTime, kEndOfTime) * 2 + static_cast<int64_t>(kind)),
+          session_(session) {}
+    Micros due() const {
+      const Micros due = due_kind_ >> 1;  // floor, also below 0
+      return due == kEndOfTime ? INT64_MAX : due;
     }
+    TimerKind kind() const { return static_cast<TimerKind>(due_kind_ & 1); }
+    uint64_t session() const { return session_; }  //!< sessions_ key
+    bool operator>(const Timer& o) const {
+      if (due_kind_ != o.due_kind_) return due_kind_ > o.due_kind_;
+      return session_ > o.session_;
+    }
+
+   private:
+    static constexpr Micros kEndOfTime = INT64_MAX / 2;
+    int64_t due_kind_;
+    uint64_t session_;
   };
 
   //! Fires timers due at or before `time`.
@@ -154,7 +171,7 @@ class SessionTracker {
   const CatalogLookup& catalog_;
   int32_t task_;
   uint64_t events_ = 0;
-  std::unordered_map<uint64_t, Session> sessions_;  //!< by hash of session_id
+  std::unordered_map<uint64_t, Session> sessions_;         //!< by hash of session_id
   std::unordered_map<uint64_t, uint64_t> latest_of_user_;  //!< user hash → session key
   //! At most one close and one cart timer per session. A timer found early (the session got
   //! events since) is queued again at its new time, so firing order does not depend on
@@ -166,7 +183,7 @@ class SessionTracker {
   uint64_t dirty_popped_ = 0;
   //! CollectOpen's rounds: (wall time, how many sessions had been pushed to dirty_ by then).
   std::deque<std::pair<Micros, uint64_t>> rounds_;
-  std::vector<uint64_t> unsaved_;  //!< sessions changed since the last ClearChanges
+  std::vector<uint64_t> unsaved_;        //!< sessions changed since the last ClearChanges
   std::vector<std::string> closed_ids_;  //!< sessions closed since the last ClearChanges
 };
 
