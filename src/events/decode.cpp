@@ -11,6 +11,7 @@
 
 #include "events/codec.h"
 #include "events/internal/flat_json.h"
+#include "events/internal/json_document.h"
 #include "events/internal/json_reader.h"
 #include "events/internal/json_text.h"
 
@@ -390,127 +391,6 @@ Status DecodeInventoryUpdate(Object& obj, InventoryUpdate& u) {
   return CheckRequired(present, kInventoryFields, kRequiredLast, {});
 }
 
-std::string_view DescribeType(od::json_type type) {
-  switch (type) {
-    case od::json_type::array:
-      return "an array";
-    case od::json_type::object:
-      return "an object";
-    case od::json_type::number:
-      return "a number";
-    case od::json_type::string:
-      return "a string";
-    case od::json_type::boolean:
-      return "a boolean";
-    case od::json_type::null:
-      return "null";
-  }
-  return "something else";
-}
-
-std::string_view TrimJsonBlanks(std::string_view s) {
-  constexpr std::string_view kBlanks = " \t\n\r";
-  const size_t begin = s.find_first_not_of(kBlanks);
-  if (begin == std::string_view::npos) return {};
-  return s.substr(begin, s.find_last_not_of(kBlanks) - begin + 1);
-}
-
-// "invalid JSON: malformed <what> '<the message>'".
-Status MalformedDocument(std::string_view what, std::string_view text) {
-  std::string reason = fmt::format("invalid JSON: malformed {} '", what);
-  internal::AppendEcho(reason, text);
-  reason.push_back('\'');
-  return InvalidArgument(std::move(reason));
-}
-
-// Why a message whose first token is not `{` is refused. simdjson classifies the document
-// by its first byte only, so `this is not JSON`, `nothing` or `123abc` look like a boolean,
-// null or a number: the whole message is checked to be one JSON value before saying "must
-// be a JSON object", and otherwise it is invalid JSON. REQUIRES: `payload` is valid UTF-8
-// (simdjson checked it).
-Status NotAnObject(od::document& doc, std::string_view payload, od::json_type type) {
-  const std::string_view text = TrimJsonBlanks(payload);
-  switch (type) {
-    case od::json_type::boolean:
-      if (text != "true" && text != "false") return MalformedDocument("literal", text);
-      break;
-    case od::json_type::null:
-      if (text != "null") return MalformedDocument("literal", text);
-      break;
-    case od::json_type::number:
-      if (!internal::IsJsonNumber(text)) return MalformedDocument("number", text);
-      break;
-    case od::json_type::string: {
-      std::string_view ignored;
-      if (auto error = doc.get_string().get(ignored)) return internal::JsonError(error);
-      break;
-    }
-    case od::json_type::array: {
-      od::array arr;
-      if (auto error = doc.get_array().get(arr)) return internal::JsonError(error);
-      for (auto element_result : arr) {
-        od::value element;
-        if (auto error = std::move(element_result).get(element)) return internal::JsonError(error);
-        if (Status s = internal::SkipValue(element, 1); !s.ok()) return s;
-      }
-      break;
-    }
-    case od::json_type::object:
-      return Status::Ok();
-  }
-  const char* trailing = nullptr;
-  if (type != od::json_type::boolean && type != od::json_type::null &&
-      type != od::json_type::number && !doc.current_location().get(trailing)) {
-    return InvalidArgument("invalid JSON: unexpected content after the top-level value");
-  }
-  return InvalidArgument(
-      fmt::format("the message must be a JSON object, got {}", DescribeType(type)));
-}
-
-// The topic of a JSONL line that begins the way producers write it, {"event_type":"<topic>",
-// read from the bytes without a pass of the parser; nullopt for any other beginning (then
-// ReadEventType decides). Agrees with ReadEventType: a topic name holds no backslash, so the
-// quote after it closes the string, and this first field is the one ReadEventType would
-// find; the rest of the message (a repeated event_type included) is validated as usual.
-std::optional<Topic> TopicFromCanonicalPrefix(std::string_view payload) {
-  constexpr std::string_view kPrefix = R"({"event_type":")";
-  if (!payload.starts_with(kPrefix)) return std::nullopt;
-  payload.remove_prefix(kPrefix.size());
-  const size_t quote = payload.find('"');
-  if (quote == std::string_view::npos) return std::nullopt;
-  return TopicFromName(payload.substr(0, quote));
-}
-
-// The topic named by the document's `event_type` (JSONL input). Leaves `doc` rewound.
-Result<Topic> ReadEventType(od::document& doc) {
-  od::object obj;
-  if (auto error = doc.get_object().get(obj)) return internal::JsonError(error);
-  od::value v;
-  auto error = obj.find_field_unordered("event_type").get(v);
-  Status status;
-  bool given = false;
-  size_t index = 0;
-  if (error == simdjson::NO_SUCH_FIELD) {
-    // Prefer "invalid JSON" over "missing" when the message is broken as well.
-    doc.rewind();
-    if (error = doc.get_object().get(obj); error) return internal::JsonError(error);
-    status = internal::SkipObject(obj);
-  } else if (error) {
-    return internal::JsonError(error);
-  } else {
-    static constexpr std::string_view kNames[] = {"transactions", "product_views", "cart_events",
-                                                  "inventory_updates"};
-    static_assert(std::size(kNames) == kTopicCount);
-    status = ReadEnum(v, {"event_type"}, kNames, kTopicCount,
-                      "one of transactions, product_views, cart_events, inventory_updates", &index,
-                      &given);
-  }
-  if (!status.ok()) return status;
-  if (!given) return internal::MissingField({"event_type"});
-  doc.rewind();
-  return kAllTopics[index];
-}
-
 template <typename Object>
 Status DecodeTopic(Topic topic, Object& obj, Event& out) {
   switch (topic) {
@@ -584,7 +464,8 @@ Status Decoder::Decode(std::optional<Topic> topic, std::string_view payload, Eve
   }
   // Messages the way producers write them take the fast path; anything it is unsure of is
   // decoded again by simdjson, which also explains every rejection.
-  if (const std::optional<Topic> fast = topic ? topic : TopicFromCanonicalPrefix(payload)) {
+  if (const std::optional<Topic> fast =
+          topic ? topic : internal::TopicFromCanonicalPrefix(payload)) {
     if (DecodeFlat(*fast, payload, out)) {
       out.topic = *fast;
       return Status::Ok();
@@ -602,10 +483,10 @@ Status Decoder::Decode(std::optional<Topic> topic, std::string_view payload, Eve
   }
   od::json_type type;
   if (auto error = doc.type().get(type)) return internal::JsonError(error);
-  if (type != od::json_type::object) return NotAnObject(doc, payload, type);
-  if (!topic) topic = TopicFromCanonicalPrefix(payload);
+  if (type != od::json_type::object) return internal::NotAnObject(doc, payload, type);
+  if (!topic) topic = internal::TopicFromCanonicalPrefix(payload);
   if (!topic) {
-    Result<Topic> named = ReadEventType(doc);
+    Result<Topic> named = internal::ReadEventType(doc);
     if (!named.ok()) return named.status();
     topic = *named;
   }

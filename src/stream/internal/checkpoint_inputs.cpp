@@ -281,15 +281,6 @@ void PrepareMetrics(const CheckpointBatch& batch, Inputs& in) {
 }  // namespace
 
 Status PrepareInputs(const CheckpointBatch& batch, Inputs& in) {
-  if (Status s = CheckArchiveRows(batch.transactions, TransactionColumns(), "transactions");
-      !s.ok()) {
-    return s;
-  }
-  if (Status s =
-          CheckArchiveRows(batch.transaction_items, TransactionItemColumns(), "transaction_items");
-      !s.ok()) {
-    return s;
-  }
   if (Status s = PrepareOffsets(batch, in); !s.ok()) return s;
   for (const AnomalyRow& r : batch.anomalies) EncodeAnomaly(r, in.anomalies);
   if (!in.anomalies.status().ok()) {

@@ -93,7 +93,9 @@ struct Inputs {
   }
 };
 
-//! Fills `in` from `batch`; InvalidArgument when the batch cannot be stored.
+//! Fills `in` from `batch`; InvalidArgument when the batch cannot be stored. The archive rows
+//! (sent as they are, before the inputs are ready) are the caller's to check first
+//! (CheckArchiveRows).
 Status PrepareInputs(const CheckpointBatch& batch, Inputs& in);
 
 }  // namespace gm::stream::internal

@@ -50,13 +50,16 @@ std::vector<std::string> SplitTypes(const std::string& joined) {
 }  // namespace
 
 Tables ReadTables(store::Connection& conn) {
+  // A timestamptz column as µs since the epoch.
+  auto us = [](const char* column) {
+    return std::string("(extract(epoch FROM ") + column + ") * 1000000)::bigint";
+  };
   Tables t;
   pqxx::work tx(conn.pqxx());
   for (const auto& r :
-       tx.exec("SELECT transaction_id, user_id, session_id, "
-               "(extract(epoch FROM event_time) * 1000000)::bigint, total_amount_cents, "
-               "line_items_total_cents, payment_method, country, city, currency, device, "
-               "amount_mismatch FROM transactions")) {
+       tx.exec("SELECT transaction_id, user_id, session_id, " + us("event_time") +
+               ", total_amount_cents, line_items_total_cents, payment_method, country, city, "
+               "currency, device, amount_mismatch FROM transactions")) {
     t.transactions[r[0].as<std::string>()] = {
         r[1].as<std::string>(), OptionalText(r[2]),     r[3].as<int64_t>(),     r[4].as<int64_t>(),
         r[5].as<int64_t>(),     r[6].as<std::string>(), r[7].as<std::string>(), OptionalText(r[8]),
@@ -68,19 +71,17 @@ Tables ReadTables(store::Connection& conn) {
         r[2].as<std::string>(), r[3].as<std::string>(), r[4].as<int64_t>(), r[5].as<int64_t>()};
   }
   for (const auto& r :
-       tx.exec("SELECT (extract(epoch FROM window_start) * 1000000)::bigint, "
-               "(extract(epoch FROM window_end) * 1000000)::bigint, category, country, "
-               "total_amount_cents, transaction_count, item_quantity, is_final "
-               "FROM sales_metrics")) {
+       tx.exec("SELECT " + us("window_start") + ", " + us("window_end") +
+               ", category, country, total_amount_cents, transaction_count, item_quantity, "
+               "is_final FROM sales_metrics")) {
     t.sales[{r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<std::string>(),
              r[3].as<std::string>()}] = {r[4].as<int64_t>(), r[5].as<int64_t>(), r[6].as<int64_t>(),
                                          r[7].as<bool>()};
   }
   for (const auto& r :
-       tx.exec("SELECT transaction_id, user_id, "
-               "(extract(epoch FROM event_time) * 1000000)::bigint, total_amount_cents, "
-               "country, anomaly_score::float8, array_to_string(anomaly_types, ','), "
-               "description FROM transaction_anomalies")) {
+       tx.exec("SELECT transaction_id, user_id, " + us("event_time") +
+               ", total_amount_cents, country, anomaly_score::float8, "
+               "array_to_string(anomaly_types, ','), description FROM transaction_anomalies")) {
     t.anomalies[r[0].as<std::string>()] = {
         r[1].as<std::string>(), r[2].as<int64_t>(), r[3].as<int64_t>(),
         r[4].as<std::string>(), r[5].as<double>(),  SplitTypes(r[6].as<std::string>()),
@@ -98,28 +99,37 @@ Tables ReadTables(store::Connection& conn) {
       "coalesce(sum(duplicate), 0)::bigint FROM kafka_metrics");
   t.counts = {m[0].as<int64_t>(), m[1].as<int64_t>(), m[2].as<int64_t>(), m[3].as<int64_t>(),
               m[4].as<int64_t>()};
-  auto us = [](const char* column) {
-    return std::string("(extract(epoch FROM ") + column + ") * 1000000)::bigint";
-  };
   for (const auto& r : tx.exec(
            "SELECT session_id, " + us("session_start") + ", " + us("session_end") +
            ", user_id, task, page_views, cart_adds, cart_removes, purchases, total_amount_cents, "
            "distinct_products_viewed, coalesce(device, ''), coalesce(country, ''), converted, "
            "abandoned, is_closed, duration_seconds FROM session_metrics")) {
-    SessionRow row{r[0].as<std::string>(), r[1].as<int64_t>(), r[2].as<int64_t>(),
-                   r[3].as<std::string>(), r[4].as<int32_t>(), r[5].as<int32_t>(),
-                   r[6].as<int32_t>(),     r[7].as<int32_t>(), r[8].as<int32_t>(),
-                   r[9].as<int64_t>(),     r[10].as<int32_t>(), r[11].as<std::string>(),
-                   r[12].as<std::string>(), r[13].as<bool>(),   r[14].as<bool>(),
-                   r[15].as<bool>(),       {}};
+    SessionRow row{r[0].as<std::string>(),
+                   r[1].as<int64_t>(),
+                   r[2].as<int64_t>(),
+                   r[3].as<std::string>(),
+                   r[4].as<int32_t>(),
+                   r[5].as<int32_t>(),
+                   r[6].as<int32_t>(),
+                   r[7].as<int32_t>(),
+                   r[8].as<int32_t>(),
+                   r[9].as<int64_t>(),
+                   r[10].as<int32_t>(),
+                   r[11].as<std::string>(),
+                   r[12].as<std::string>(),
+                   r[13].as<bool>(),
+                   r[14].as<bool>(),
+                   r[15].as<bool>(),
+                   {}};
     EXPECT_DOUBLE_EQ(r[16].as<double>(), double(row.session_end - row.session_start) / 1e6);
     t.sessions[{row.session_id, row.session_start}] = row;
   }
-  for (const auto& r : tx.exec(
-           "SELECT session_id, " + us("session_start") + ", " + us("abandonment_time") +
-           ", user_id, task, products_in_cart, items_in_cart, cart_value_cents, "
-           "(time_in_cart_seconds * 1000000)::bigint, recovered, "
-           "coalesce(" + us("recovered_at") + ", 0) FROM cart_abandonment")) {
+  for (const auto& r :
+       tx.exec("SELECT session_id, " + us("session_start") + ", " + us("abandonment_time") +
+               ", user_id, task, products_in_cart, items_in_cart, cart_value_cents, "
+               "(time_in_cart_seconds * 1000000)::bigint, recovered, "
+               "coalesce(" +
+               us("recovered_at") + ", 0) FROM cart_abandonment")) {
     CartAbandonmentRow row{r[0].as<std::string>(), r[1].as<int64_t>(), r[2].as<int64_t>(),
                            r[3].as<std::string>(), r[4].as<int32_t>(), r[5].as<int32_t>(),
                            r[6].as<int64_t>(),     r[7].as<int64_t>(), r[8].as<int64_t>(),
@@ -127,8 +137,8 @@ Tables ReadTables(store::Connection& conn) {
     t.abandonments[{row.session_id, row.session_start, row.abandonment_time}] = row;
   }
   for (const auto& r : tx.exec("SELECT product_id, coalesce(category, ''), in_catalog, task, "
-                               "current_stock, reserved_stock, " + us("last_event_time") +
-                               ", available_stock FROM inventory_status")) {
+                               "current_stock, reserved_stock, " +
+                               us("last_event_time") + ", available_stock FROM inventory_status")) {
     InventoryRow row{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<bool>(),
                      r[3].as<int32_t>(),     r[4].as<int64_t>(),     r[5].as<int64_t>(),
                      r[6].as<int64_t>()};
@@ -136,12 +146,12 @@ Tables ReadTables(store::Connection& conn) {
     t.inventory[row.product_id] = row;
   }
   for (const auto& r : tx.exec("SELECT product_id, alert_no, task, status, severity, "
-                               "available_stock, lowest_available, " + us("opened_at") + ", " +
-                               us("updated_at") + ", coalesce(" + us("resolved_at") +
-                               ", 0) FROM low_stock_alerts")) {
-    LowStockAlertRow row{r[0].as<std::string>(), r[1].as<int32_t>(), r[2].as<int32_t>(),
+                               "available_stock, lowest_available, " +
+                               us("opened_at") + ", " + us("updated_at") + ", coalesce(" +
+                               us("resolved_at") + ", 0) FROM low_stock_alerts")) {
+    LowStockAlertRow row{r[0].as<std::string>(), r[1].as<int32_t>(),     r[2].as<int32_t>(),
                          r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<int64_t>(),
-                         r[6].as<int64_t>(),     r[7].as<int64_t>(),  r[8].as<int64_t>(),
+                         r[6].as<int64_t>(),     r[7].as<int64_t>(),     r[8].as<int64_t>(),
                          r[9].as<int64_t>()};
     t.alerts[{row.product_id, row.alert_no}] = row;
   }
