@@ -25,6 +25,10 @@
 #include "common/status.h"
 #include "common/time.h"
 
+namespace gm::events {
+struct Event;
+}
+
 namespace gm::bus {
 
 //! One record read from a source. The views are valid only during the handler call.
@@ -38,6 +42,10 @@ struct Message {
   //! True when `topic` names a shop topic whose schema applies; false for JSONL files,
   //! whose lines name their topic in `event_type`.
   bool topic_is_schema = true;
+  //! The event already decoded, from an in-process producer that never had bad input to
+  //! report: the consumer uses it instead of decoding `payload` and may take its contents
+  //! (swap them out). Null for everything read from outside the process.
+  events::Event* event = nullptr;
 };
 
 //! A (topic, partition) pair and a position in it.

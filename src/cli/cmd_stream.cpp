@@ -157,7 +157,7 @@ void RegisterStreamCommand(CLI::App& app, CliContext& ctx) {
                 "File or Kafka source: at the end of the input close every window, commit and "
                 "exit (otherwise wait for more events until Ctrl-C)");
   cmd->add_flag("--null-store", flags->null_store,
-                "Commit checkpoints to memory instead of PostgreSQL (benchmarks of the "
+                "Drop checkpoints instead of committing them to PostgreSQL (benchmarks of the "
                 "processing core; nothing is stored)");
   flags->overrides.Add(*cmd, "--group", "kafka.group_id",
                        "Consumer group: names the offsets and state to resume from");

@@ -12,7 +12,7 @@ Result<StreamServices> StartStreamServices(const Config& config, bool null_store
   StreamServices services;
   if (null_store) {
     services.catalog = std::make_unique<stream::CatalogLookup>();
-    services.store = std::make_unique<stream::MemoryCheckpointStore>();
+    services.store = std::make_unique<stream::NullCheckpointStore>();
     return services;
   }
   auto log = Logger("stream");

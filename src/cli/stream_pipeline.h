@@ -24,7 +24,7 @@ struct StreamServices {
 
 //! Starts the database (embedded or by URL), applies pending migrations, runs `prepare`
 //! (e.g. loading the catalog) when given, loads the catalog lookups and opens the
-//! checkpoint store. With `null_store`, no database: checkpoints go to memory and the
+//! checkpoint store. With `null_store`, no database: checkpoints are dropped and the
 //! catalog is empty (benchmarks of the processing core).
 Result<StreamServices> StartStreamServices(
     const Config& config, bool null_store,

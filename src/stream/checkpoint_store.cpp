@@ -53,6 +53,28 @@ bool CheckpointBatch::NoRows() const {
          cart_abandonments.empty() && inventory.empty() && low_stock_alerts.empty();
 }
 
+Result<RestoredCheckpoint> NullCheckpointStore::Load(const std::string& /*group*/) {
+  return RestoredCheckpoint{};
+}
+
+Result<int64_t> NullCheckpointStore::Claim(const std::string& /*group*/,
+                                           const std::vector<int32_t>& /*tasks*/,
+                                           const std::string& /*owner*/) {
+  return ++generation_;
+}
+
+Status NullCheckpointStore::Commit(const CheckpointBatch& batch) {
+  ++commits_;
+  transactions_ += batch.transactions.rows();
+  return Status::Ok();
+}
+
+Status NullCheckpointStore::Compact(const std::string& /*group*/, int32_t /*task*/,
+                                    int64_t /*generation*/, int64_t /*number*/,
+                                    std::string /*snapshot*/) {
+  return Status::Ok();
+}
+
 Result<RestoredCheckpoint> MemoryCheckpointStore::Load(const std::string& group) {
   RestoredCheckpoint out;
   std::lock_guard lock(mu_);

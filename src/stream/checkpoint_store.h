@@ -6,6 +6,7 @@
 // involved — so a crash at any point resumes from a consistent point and ends in exactly
 // the tables a clean run produces.
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -137,6 +138,29 @@ class CheckpointStore {
 //! `pool` while it runs, and discards it after an error other than fencing. `pool` must
 //! outlive the store. Steps and their times are logged at debug level ("stream").
 std::unique_ptr<CheckpointStore> NewPostgresCheckpointStore(store::ConnectionPool& pool);
+
+//! Drops everything it is given: the store of `stream --null-store` and of the processing
+//! core's benchmark, so they measure the engine and not a store. Load finds nothing (every
+//! run starts afresh), Claim hands out increasing generations, Commit and Compact only
+//! count. Thread-safe.
+class NullCheckpointStore : public CheckpointStore {
+ public:
+  Result<RestoredCheckpoint> Load(const std::string& group) override;
+  Status Commit(const CheckpointBatch& batch) override;
+  Result<int64_t> Claim(const std::string& group, const std::vector<int32_t>& tasks,
+                        const std::string& owner) override;
+  Status Compact(const std::string& group, int32_t task, int64_t generation, int64_t number,
+                 std::string snapshot) override;
+
+  int64_t commits() const { return commits_.load(); }
+  //! Archive rows (transactions) given to commits.
+  int64_t transactions() const { return transactions_.load(); }
+
+ private:
+  std::atomic<int64_t> generation_{0};
+  std::atomic<int64_t> commits_{0};
+  std::atomic<int64_t> transactions_{0};
+};
 
 //! Keeps only the latest offsets and snapshots in memory and counts the rows it is given:
 //! the null store of benchmarks and engine tests. Behaves like the PostgreSQL store where

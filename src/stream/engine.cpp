@@ -19,6 +19,16 @@ using internal::Routing;
 using internal::Worker;
 using internal::WorkerContext;
 
+namespace {
+
+std::vector<int32_t> AllTasks(int32_t tasks) {
+  std::vector<int32_t> all;
+  for (int32_t t = 0; t < tasks; ++t) all.push_back(t);
+  return all;
+}
+
+}  // namespace
+
 struct Engine::Shared {
   EngineOptions options;
   CheckpointStore& store;
@@ -130,9 +140,7 @@ Status Engine::RunFile(const std::string& path, bool until_eof, const std::atomi
     std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
     if (!ec) file_topic = canonical.string();
   }
-  std::vector<int32_t> all_tasks;
-  for (int32_t t = 0; t < shared_->options.tasks; ++t) all_tasks.push_back(t);
-  Worker worker(shared_->ctx, Routing::kByKey, all_tasks);
+  Worker worker(shared_->ctx, Routing::kByKey, AllTasks(shared_->options.tasks));
   Result<std::optional<int64_t>> next = worker.Restore(/*restore_offsets=*/path != "-", file_topic);
   if (!next.ok()) return next.status();
   const int64_t start_line = next->value_or(1);
@@ -143,6 +151,14 @@ Status Engine::RunFile(const std::string& path, bool until_eof, const std::atomi
   Result<std::unique_ptr<bus::Source>> source = bus::OpenFileSource(path, start_line);
   if (!source.ok()) return source.status();
   return worker.Run(**source, until_eof, stop, file_topic);
+}
+
+Status Engine::RunSource(bus::Source& source, bool until_eof, const std::atomic<bool>& stop) {
+  if (Status s = shared_->Prepare(); !s.ok()) return s;
+  Worker worker(shared_->ctx, Routing::kByKey, AllTasks(shared_->options.tasks));
+  Result<std::optional<int64_t>> restored = worker.Restore(/*restore_offsets=*/false, "");
+  if (!restored.ok()) return restored.status();
+  return worker.Run(source, until_eof, stop, "");
 }
 
 Status Engine::RunMemory(bus::MemoryBus& bus, const std::atomic<bool>& stop) {

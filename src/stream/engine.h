@@ -78,6 +78,11 @@ class Engine {
   //! until `stop`. NotFound when the file does not exist.
   Status RunFile(const std::string& path, bool until_eof, const std::atomic<bool>& stop);
 
+  //! Reads `source` as RunFile reads a file — one partition, sharded into `tasks` tasks by
+  //! key on one thread — but starts afresh: task state is resumed, offsets are not. For
+  //! in-process producers whose messages carry decoded events (bus::Message::event), such
+  //! as the processing core's benchmark.
+  Status RunSource(bus::Source& source, bool until_eof, const std::atomic<bool>& stop);
   //! Reads every topic of `bus` with stream.workers threads (worker w hosts the tasks
   //! p ≡ w mod workers, i.e. the memory partitions p) until `stop`; then drains what was
   //! read, commits and returns. Memory offsets restart at 0 with every process, so only

@@ -189,18 +189,21 @@ void Worker::Handle(const bus::Message& msg) {
   if (first_arrival_[filling_] == 0) first_arrival_[filling_] = now_;
   sp.next_offset = msg.offset + 1;
   sp.last_message_wall = now_;
-  if (Status s = decoder_.Decode(sp.schema, msg.payload, event_); !s.ok()) {
-    DeadLetter(sp, msg, s);
-    return;
+  if (msg.event == nullptr) {
+    if (Status s = decoder_.Decode(sp.schema, msg.payload, event_); !s.ok()) {
+      DeadLetter(sp, msg, s);
+      return;
+    }
   }
+  events::Event& event = msg.event != nullptr ? *msg.event : event_;
   ++sp.valid;
-  const Micros t = event_.timestamp();
+  const Micros t = event.timestamp();
   const Micros watermark_before = sp.Watermark(ctx_.config->allowed_lateness);
   const bool late = watermark_before != kNoTime && t < watermark_before;
   sp.max_seen = std::max(sp.max_seen, t);
 
   const int32_t task_id =
-      routing_ == Routing::kByKey ? bus::PartitionForKey(event_.key(), ctx_.tasks) : msg.partition;
+      routing_ == Routing::kByKey ? bus::PartitionForKey(event.key(), ctx_.tasks) : msg.partition;
   Task* task = TaskFor(task_id);
   if (task == nullptr) {
     // A partition this worker does not host (cannot happen with the engine's sources).
@@ -208,31 +211,31 @@ void Worker::Handle(const bus::Message& msg) {
     DeadLetter(sp, msg, Internal("no task " + std::to_string(task_id) + " in this worker"));
     return;
   }
-  if (task->IsDuplicate(event_.topic, event_.id(), t, watermark_before)) {
+  if (task->IsDuplicate(event.topic, event.id(), t, watermark_before)) {
     ++sp.duplicate;
     return;
   }
   if (late) ++sp.late;
   // An event no enabled processor reads is done with once validated and counted.
-  if (!Consumes(event_.topic)) return;
+  if (!Consumes(event.topic)) return;
   const OrderKey key{.effective_time = late ? watermark_before : t,
-                     .topic = static_cast<uint8_t>(event_.topic),
+                     .topic = static_cast<uint8_t>(event.topic),
                      .partition = msg.partition,
                      .offset = msg.offset};
-  switch (event_.topic) {
+  switch (event.topic) {
     case events::Topic::kTransactions:
-      task->AddTransaction(event_.transaction, key, late, batches_[filling_]);
+      task->AddTransaction(event.transaction, key, late, batches_[filling_]);
       ++transactions_;
       break;
     // Late views and cart events are left out of sessions and carts (DESIGN.md §6).
     case events::Topic::kProductViews:
-      if (!late) task->AddView(event_.view, key);
+      if (!late) task->AddView(event.view, key);
       break;
     case events::Topic::kCartEvents:
-      if (!late) task->AddCart(event_.cart, key);
+      if (!late) task->AddCart(event.cart, key);
       break;
     case events::Topic::kInventoryUpdates:
-      task->AddInventoryUpdate(event_.inventory, key);
+      task->AddInventoryUpdate(event.inventory, key);
       break;
   }
 }

@@ -1,0 +1,174 @@
+// The stream engine's processing core (issue 3's "processing core with a null store"):
+// decoded events go through everything `stream` does after decoding — routing to tasks,
+// watermarks and lateness, de-duplication, the processors, checkpoint batches with their
+// state snapshots — into a store that drops them (stream::NullCheckpointStore).
+//
+// The events are the seed profile's, made by the generator and decoded before timing
+// (decoding is measured per topic in events_bench), and reach the engine through a
+// bus::Source whose messages carry them decoded (bus::Message::event). Two figures per
+// processor set:
+//   *_PerCore   items/s over the CPU time of the whole process (engine and committer
+//               threads together): events per core-second;
+//   *_Wall      items/s over wall time, one engine thread.
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bus/bus.h"
+#include "events/codec.h"
+#include "generator/catalog.h"
+#include "generator/customers.h"
+#include "generator/generator.h"
+#include "stream/catalog_lookup.h"
+#include "stream/checkpoint_store.h"
+#include "stream/engine.h"
+
+namespace gm::stream {
+namespace {
+
+constexpr int64_t kEvents = 1'000'000;
+constexpr Micros kStart = 1767225600LL * kMicrosPerSecond;  // 2026-01-01T00:00:00Z
+
+GeneratorConfig SeedProfile() {
+  GeneratorConfig c;  // `generate --profile seed --rate max --seed 1`
+  c.profile = GeneratorProfile::kSeed;
+  c.rate = 0;
+  c.start = kStart;
+  c.seed = 1;
+  c.count = kEvents;
+  return c;
+}
+
+// Decodes what the generator sends, as `stream` would decode it from a file.
+class DecodingSink final : public bus::Sink {
+ public:
+  explicit DecodingSink(std::vector<events::Event>& out) : out_(out) {}
+  Status Send(std::string_view topic, std::string_view, std::string_view payload,
+              Micros) override {
+    events::Event& e = out_.emplace_back();
+    return decoder_.Decode(events::TopicFromName(topic), payload, e);
+  }
+  Status Flush(std::chrono::milliseconds) override { return Status::Ok(); }
+
+ private:
+  std::vector<events::Event>& out_;
+  events::Decoder decoder_{events::kDefaultMaxMessageBytes};
+};
+
+// The seed profile's events and the catalog they were made from (products with their
+// categories, prices and stock; customers with their home countries), built once.
+struct Input {
+  std::vector<events::Event> events;
+  CatalogLookup catalog;
+
+  Input() {
+    const GeneratorConfig config = SeedProfile();
+    DecodingSink sink(events);
+    events.reserve(static_cast<size_t>(kEvents));
+    if (Result<generator::GeneratorStats> r = generator::RunGenerator(config, sink); !r.ok()) {
+      std::fprintf(stderr, "generator: %s\n", r.status().message().c_str());
+      std::abort();
+    }
+    const generator::Catalog products(config.products, config.seed);
+    const auto categories = generator::Catalog::categories();
+    for (int64_t i = 0; i < products.size(); ++i) {
+      const generator::Product& p = products.product(i);
+      catalog.AddProduct(p.id, std::string(categories[static_cast<size_t>(p.category)].name),
+                         p.price, p.initial_stock);
+    }
+    const generator::Customers customers(config.customers, config.seed, kStart);
+    const auto countries = generator::Customers::countries();
+    for (int64_t i = 0; i < customers.size(); ++i) {
+      const generator::Customer c = customers.Get(i);
+      catalog.AddCustomer(c.user_id, std::string(countries[static_cast<int>(c.country)].name));
+    }
+  }
+};
+
+const Input& TheInput() {
+  static const Input input;
+  return input;
+}
+
+// One partition of decoded events, handed out as a file source hands out lines.
+class DecodedSource final : public bus::Source {
+ public:
+  explicit DecodedSource(std::vector<events::Event>& events) : events_(events) {}
+  Result<size_t> Poll(const bus::MessageHandler& handler, std::chrono::milliseconds) override {
+    size_t delivered = 0;
+    for (; next_ < events_.size() && delivered < 8192; ++next_, ++delivered) {
+      bus::Message m;
+      m.topic = "core-bench";
+      m.offset = static_cast<int64_t>(next_) + 1;
+      m.topic_is_schema = false;
+      m.event = &events_[next_];
+      handler(m);
+    }
+    return delivered;
+  }
+  bool AtEnd() const override { return next_ == events_.size(); }
+  Status Commit(const std::vector<bus::PartitionOffset>&) override { return Status::Ok(); }
+
+ private:
+  std::vector<events::Event>& events_;
+  size_t next_ = 0;
+};
+
+// The stream engine issue's own processors; `all` adds sessions, carts and inventory.
+constexpr StreamProcessors kIssueThree{.sessions = false, .inventory = false};
+constexpr StreamProcessors kAll{};
+
+void BM_ProcessingCore(benchmark::State& state, StreamProcessors processors) {
+  const Input& input = TheInput();
+  EngineOptions options;
+  options.config.processors = processors;
+  int64_t checkpoints = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    // The engine takes the events' contents: each run gets a fresh copy.
+    auto events = std::make_unique<std::vector<events::Event>>(input.events);
+    NullCheckpointStore store;
+    auto engine = std::make_unique<Engine>(options, store, input.catalog);
+    DecodedSource source(*events);
+    const std::atomic<bool> stop{false};
+    state.ResumeTiming();
+    if (Status s = engine->RunSource(source, /*until_eof=*/true, stop); !s.ok()) {
+      state.SkipWithError(s.message().c_str());
+      return;
+    }
+    state.PauseTiming();
+    checkpoints += store.commits();
+    engine.reset();
+    events.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(input.events.size()));
+  state.counters["checkpoints"] = static_cast<double>(checkpoints) /
+                                  static_cast<double>(std::max<int64_t>(1, state.iterations()));
+}
+
+BENCHMARK_CAPTURE(BM_ProcessingCore, IssueThree_PerCore, kIssueThree)
+    ->MeasureProcessCPUTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+BENCHMARK_CAPTURE(BM_ProcessingCore, IssueThree_Wall, kIssueThree)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+BENCHMARK_CAPTURE(BM_ProcessingCore, AllProcessors_PerCore, kAll)
+    ->MeasureProcessCPUTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+BENCHMARK_CAPTURE(BM_ProcessingCore, AllProcessors_Wall, kAll)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+
+}  // namespace
+}  // namespace gm::stream
+
+BENCHMARK_MAIN();
