@@ -14,6 +14,8 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -94,6 +96,18 @@ const Input& TheInput() {
   return input;
 }
 
+// Profiling only the timed part: `perf record --control fifo:CTL -D -1 …` with
+// GM_PERF_CONTROL=CTL in the environment records the engine runs and nothing else.
+void PerfControl(const char* command) {
+  static const char* const path = std::getenv("GM_PERF_CONTROL");
+  if (path == nullptr) return;
+  if (std::FILE* f = std::fopen(path, "w")) {
+    std::fputs(command, f);
+    std::fputc('\n', f);
+    std::fclose(f);
+  }
+}
+
 // One partition of decoded events, handed out as a file source hands out lines.
 class DecodedSource final : public bus::Source {
  public:
@@ -136,7 +150,10 @@ void BM_ProcessingCore(benchmark::State& state, StreamProcessors processors) {
     DecodedSource source(*events);
     const std::atomic<bool> stop{false};
     state.ResumeTiming();
-    if (Status s = engine->RunSource(source, /*until_eof=*/true, stop); !s.ok()) {
+    PerfControl("enable");
+    const Status s = engine->RunSource(source, /*until_eof=*/true, stop);
+    PerfControl("disable");
+    if (!s.ok()) {
       state.SkipWithError(s.message().c_str());
       return;
     }

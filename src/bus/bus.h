@@ -44,7 +44,8 @@ struct Message {
   bool topic_is_schema = true;
   //! The event already decoded, from an in-process producer that never had bad input to
   //! report: the consumer uses it instead of decoding `payload` and may take its contents
-  //! (swap them out). Null for everything read from outside the process.
+  //! (swap them out). Unlike the views, it stays valid until the source's next Poll.
+  //! Null for everything read from outside the process.
   events::Event* event = nullptr;
 };
 

@@ -1,9 +1,11 @@
 #include "stream/catalog_lookup.h"
 
 #include <pqxx/pqxx>
+#include <utility>
 #include <vector>
 
 #include "common/logging.h"
+#include "common/prefetch.h"
 #include "store/connection.h"
 #include "store/pool.h"
 
@@ -47,8 +49,36 @@ void CatalogLookup::AddProduct(std::string product_id, std::string category, Cen
                         : static_cast<int32_t>(initial_stock);
 }
 
+uint64_t CatalogLookup::CustomerKey(std::string_view user_id) {
+  const uint64_t key = KeyOf(user_id);
+  return key == 0 ? 1 : key;
+}
+
+void CatalogLookup::ReserveCustomers(size_t n) {
+  size_t size = 1024;
+  while (size < 2 * n) size *= 2;
+  if (size <= customer_slots_.size()) return;
+  std::vector<CustomerSlot> old = std::exchange(customer_slots_, std::vector<CustomerSlot>(size));
+  for (const CustomerSlot& slot : old) {
+    if (slot.key == 0) continue;
+    size_t i = CustomerHome(slot.key);
+    while (customer_slots_[i].key != 0) i = (i + 1) & (customer_slots_.size() - 1);
+    customer_slots_[i] = slot;
+  }
+}
+
 void CatalogLookup::AddCustomer(std::string user_id, std::string country) {
-  country_of_[KeyOf(user_id)] = Intern(std::move(country));
+  const uint16_t name = Intern(std::move(country));
+  const uint64_t key = CustomerKey(user_id);
+  if (customer_slots_.empty() || 2 * (customers_ + 1) > customer_slots_.size()) {
+    ReserveCustomers(customers_ + 1);
+  }
+  size_t i = CustomerHome(key);
+  while (customer_slots_[i].key != 0 && customer_slots_[i].key != key) {
+    i = (i + 1) & (customer_slots_.size() - 1);
+  }
+  if (customer_slots_[i].key == 0) ++customers_;
+  customer_slots_[i] = {key, name};
 }
 
 std::string_view CatalogLookup::CategoryOf(std::string_view product_id) const {
@@ -69,8 +99,17 @@ std::optional<int64_t> CatalogLookup::InitialStockOf(std::string_view product_id
 }
 
 std::string_view CatalogLookup::HomeCountryOf(std::string_view user_id) const {
-  auto it = country_of_.find(KeyOf(user_id));
-  return it == country_of_.end() ? std::string_view() : std::string_view(names_[it->second]);
+  if (customer_slots_.empty()) return {};
+  const uint64_t key = CustomerKey(user_id);
+  for (size_t i = CustomerHome(key);; i = (i + 1) & (customer_slots_.size() - 1)) {
+    const CustomerSlot& slot = customer_slots_[i];
+    if (slot.key == key) return names_[slot.country];
+    if (slot.key == 0) return {};
+  }
+}
+
+void CatalogLookup::PrefetchCustomer(std::string_view user_id) const {
+  if (!customer_slots_.empty()) PrefetchForRead(&customer_slots_[CustomerHome(CustomerKey(user_id))]);
 }
 
 Result<std::unique_ptr<CatalogLookup>> CatalogLookup::Load(store::ConnectionPool& pool) {
@@ -82,7 +121,7 @@ Result<std::unique_ptr<CatalogLookup>> CatalogLookup::Load(store::ConnectionPool
     pqxx::row counts =
         tx.exec1("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM customers)");
     lookup->products_.reserve(counts[0].as<size_t>());
-    lookup->country_of_.reserve(counts[1].as<size_t>());
+    lookup->ReserveCustomers(counts[1].as<size_t>());
     // COPY TO reads row by row, so a million customers need no big result set. Rows come
     // in COPY's text format: tab-separated fields, backslash escapes (numbers have none).
     auto read_rows = [&](const char* table, std::vector<std::string> columns, auto add) {

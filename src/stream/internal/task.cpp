@@ -60,10 +60,10 @@ Task::Task(int32_t id, const StreamConfig& config, const CatalogLookup& catalog)
 
 Task::~Task() = default;
 
-bool Task::IsDuplicate(events::Topic topic, std::string_view id, Micros event_time,
+bool Task::IsDuplicate(events::Topic topic, uint64_t id_hash, Micros event_time,
                        Micros source_watermark) {
   return dedup_[static_cast<int>(topic)].CheckAndRemember(
-      IdHash(id), event_time, Cutoff(source_watermark, config_.dedup_horizon));
+      id_hash, event_time, Cutoff(source_watermark, config_.dedup_horizon));
 }
 
 void Task::ExpireDedup(events::Topic topic, Micros source_watermark) {
@@ -151,6 +151,13 @@ void MergePerProduct(std::vector<StockChange>& changes, size_t from, const Order
 
 }  // namespace
 
+void Task::Prefetch(const Pending& p, AnomalyDetector::Lookahead step) const {
+  if (static_cast<events::Topic>(p.key.topic) == events::Topic::kTransactions &&
+      config_.processors.anomalies) {
+    anomalies_.Prefetch(transactions_[p.slot], step);
+  }
+}
+
 void Task::Apply(const Pending& p, CheckpointBatch& batch) {
   SessionTracker::Output out{batch.sessions, batch.cart_abandonments, outbox_};
   const size_t first_change = outbox_.size();
@@ -194,12 +201,21 @@ void Task::Apply(const Pending& p, CheckpointBatch& batch) {
 
 void Task::Advance(Micros watermark, CheckpointBatch& batch) {
   if (watermark > watermark_) watermark_ = watermark;
+  ready_.clear();
   while (!queue_.empty() && queue_.top().key.effective_time < watermark_) {
     const Pending p = queue_.top();
     queue_.pop();
     // An event the last snapshot holds as pending: the next incremental one removes it.
     if (p.seq < saved_seq_) applied_.push_back(p.key);
-    Apply(p, batch);
+    ready_.push_back(p);
+  }
+  // In order, loading the state of transactions a few ahead while applying one (the
+  // users' and customers' tables are far larger than the cache).
+  constexpr size_t kFar = 8, kNear = 4;
+  for (size_t i = 0; i < ready_.size(); ++i) {
+    if (i + kFar < ready_.size()) Prefetch(ready_[i + kFar], AnomalyDetector::Lookahead::kFar);
+    if (i + kNear < ready_.size()) Prefetch(ready_[i + kNear], AnomalyDetector::Lookahead::kNear);
+    Apply(ready_[i], batch);
   }
   SessionTracker::Output out{batch.sessions, batch.cart_abandonments, outbox_};
   sessions_.AdvanceTo(watermark_, out);

@@ -148,7 +148,16 @@ class Task {
   //! Whether an event with this id of `topic` is a duplicate (DedupSet semantics, with
   //! the cutoff = source watermark − dedup horizon); remembers it if not.
   bool IsDuplicate(events::Topic topic, std::string_view id, Micros event_time,
+                   Micros source_watermark) {
+    return IsDuplicate(topic, IdHash(id), event_time, source_watermark);
+  }
+  //! The same for an id given by its IdHash.
+  bool IsDuplicate(events::Topic topic, uint64_t id_hash, Micros event_time,
                    Micros source_watermark);
+  //! Starts loading what IsDuplicate(topic, id_hash, ...) will read first.
+  void PrefetchDuplicate(events::Topic topic, uint64_t id_hash) const {
+    dedup_[static_cast<int>(topic)].Prefetch(id_hash);
+  }
   //! Drops dedup entries of `topic` that the source watermark made irrelevant.
   void ExpireDedup(events::Topic topic, Micros source_watermark);
 
@@ -245,6 +254,8 @@ class Task {
   };
 
   void Apply(const Pending& p, CheckpointBatch& batch);
+  //! Loads ahead what applying `p` will read (AnomalyDetector::Prefetch).
+  void Prefetch(const Pending& p, AnomalyDetector::Lookahead step) const;
   void Queue(const OrderKey& key, bool late, size_t slot);
   //! Writes one pending user-stage event (its key, late flag and JSON encoding).
   void SavePending(SnapshotWriter& w, const Pending& p, std::string& json) const;
@@ -266,6 +277,7 @@ class Task {
   StockInbox inbox_;
   //! User-stage events waiting for the watermark, in a min-heap by OrderKey.
   MostlySortedQueue<Pending> queue_;
+  std::vector<Pending> ready_;  //!< scratch of Advance: the events due, in order
   SlotPool<events::Transaction> transactions_;
   SlotPool<events::ProductView> views_;
   SlotPool<events::CartEvent> carts_;

@@ -182,6 +182,7 @@ void Worker::HandleStockRecord(SourcePartition& sp, const bus::Message& msg) {
 void Worker::Handle(const bus::Message& msg) {
   SourcePartition& sp = PartitionOf(msg);
   if (sp.is_stock_topic) {
+    Drain();  // a stock record may concern what the staged events emit
     HandleStockRecord(sp, msg);
     return;
   }
@@ -189,21 +190,23 @@ void Worker::Handle(const bus::Message& msg) {
   if (first_arrival_[filling_] == 0) first_arrival_[filling_] = now_;
   sp.next_offset = msg.offset + 1;
   sp.last_message_wall = now_;
-  if (msg.event == nullptr) {
-    if (Status s = decoder_.Decode(sp.schema, msg.payload, event_); !s.ok()) {
+  if (staged_count_ == kStaged) ProcessOldest();
+  const size_t slot = (staged_first_ + staged_count_) % kStaged;
+  events::Event* event = msg.event;
+  if (event == nullptr) {
+    event = &staged_events_[slot];
+    if (Status s = decoder_.Decode(sp.schema, msg.payload, *event); !s.ok()) {
       DeadLetter(sp, msg, s);
       return;
     }
   }
-  events::Event& event = msg.event != nullptr ? *msg.event : event_;
   ++sp.valid;
-  const Micros t = event.timestamp();
+  const Micros t = event->timestamp();
   const Micros watermark_before = sp.Watermark(ctx_.config->allowed_lateness);
-  const bool late = watermark_before != kNoTime && t < watermark_before;
   sp.max_seen = std::max(sp.max_seen, t);
 
   const int32_t task_id =
-      routing_ == Routing::kByKey ? bus::PartitionForKey(event.key(), ctx_.tasks) : msg.partition;
+      routing_ == Routing::kByKey ? bus::PartitionForKey(event->key(), ctx_.tasks) : msg.partition;
   Task* task = TaskFor(task_id);
   if (task == nullptr) {
     // A partition this worker does not host (cannot happen with the engine's sources).
@@ -211,7 +214,30 @@ void Worker::Handle(const bus::Message& msg) {
     DeadLetter(sp, msg, Internal("no task " + std::to_string(task_id) + " in this worker"));
     return;
   }
-  if (task->IsDuplicate(event.topic, event.id(), t, watermark_before)) {
+  Staged& staged = staged_[slot];
+  staged = {.sp = &sp,
+            .event = event,
+            .task = task,
+            .partition = msg.partition,
+            .offset = msg.offset,
+            .time = t,
+            .watermark_before = watermark_before,
+            .id_hash = IdHash(event->id())};
+  task->PrefetchDuplicate(event->topic, staged.id_hash);
+  ++staged_count_;
+}
+
+void Worker::ProcessOldest() {
+  Staged& staged = staged_[staged_first_];
+  staged_first_ = (staged_first_ + 1) % kStaged;
+  --staged_count_;
+  SourcePartition& sp = *staged.sp;
+  events::Event& event = *staged.event;
+  const Micros t = staged.time;
+  const Micros watermark_before = staged.watermark_before;
+  const bool late = watermark_before != kNoTime && t < watermark_before;
+  Task* task = staged.task;
+  if (task->IsDuplicate(event.topic, staged.id_hash, t, watermark_before)) {
     ++sp.duplicate;
     return;
   }
@@ -220,8 +246,8 @@ void Worker::Handle(const bus::Message& msg) {
   if (!Consumes(event.topic)) return;
   const OrderKey key{.effective_time = late ? watermark_before : t,
                      .topic = static_cast<uint8_t>(event.topic),
-                     .partition = msg.partition,
-                     .offset = msg.offset};
+                     .partition = staged.partition,
+                     .offset = staged.offset};
   switch (event.topic) {
     case events::Topic::kTransactions:
       task->AddTransaction(event.transaction, key, late, batches_[filling_]);
@@ -238,6 +264,10 @@ void Worker::Handle(const bus::Message& msg) {
       task->AddInventoryUpdate(event.inventory, key);
       break;
   }
+}
+
+void Worker::Drain() {
+  while (staged_count_ > 0) ProcessOldest();
 }
 
 void Worker::AdvanceWatermarks(Micros now, bool end_of_input) {
@@ -462,6 +492,7 @@ void Worker::FlushStats() {
 
 void Worker::OnRevoke() {
   auto log = Logger("stream");
+  Drain();  // what was read is processed, then committed
   if (!hosted_.empty()) {
     Status s = Checkpoint(ctx_.clock->Now());
     if (s.ok()) s = committer_.Wait();
@@ -504,6 +535,7 @@ Status Worker::Run(bus::Source& source, bool until_eof, const std::atomic<bool>&
   while (!stop.load(std::memory_order_relaxed)) {
     now_ = ctx_.clock->Now();
     Result<size_t> n = source.Poll(handler, kPollTimeout);
+    Drain();
     if (!n.ok()) {
       status = n.status();
       break;

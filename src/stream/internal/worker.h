@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -131,7 +132,15 @@ class Worker {
  private:
   struct SourcePartition;
   SourcePartition& PartitionOf(const bus::Message& msg);
+  //! Messages are handled in two steps a few messages apart, so that the dedup check of
+  //! one finds its slot of the (cache-sized-many-times-over) dedup table already loaded:
+  //! Handle reads a message — decodes it, counts it, moves its partition's watermark,
+  //! picks its task — and prefetches that slot; ProcessOldest does the rest for the oldest
+  //! staged message, in arrival order. Drain processes every staged message: after each
+  //! poll, and before anything that must see them all (rebalances, stock records).
   void Handle(const bus::Message& msg);
+  void ProcessOldest();
+  void Drain();
   //! A record of the stock re-partition topic: a change for the partition's product stage
   //! (dropped when already received), or an upstream watermark.
   void HandleStockRecord(SourcePartition& sp, const bus::Message& msg);
@@ -172,7 +181,23 @@ class Worker {
   SourcePartition* last_partition_ = nullptr;  //!< the one PartitionOf found last
   std::string file_topic_;
   events::Decoder decoder_;
-  events::Event event_;
+  struct Staged {
+    SourcePartition* sp = nullptr;
+    events::Event* event = nullptr;  //!< in staged_events_, or the message's own
+    Task* task = nullptr;
+    int32_t partition = 0;
+    int64_t offset = 0;
+    Micros time = 0;  //!< the event's
+    Micros watermark_before = kNoTime;  //!< the partition's, before this event was read
+    uint64_t id_hash = 0;  //!< IdHash of the event's id
+  };
+  //! How far ahead of its dedup check a message's slot is prefetched: enough to cover a
+  //! memory access at the engine's per-event time.
+  static constexpr size_t kStaged = 8;
+  std::array<Staged, kStaged> staged_;  //!< a ring: staged_count_ from staged_first_
+  std::array<events::Event, kStaged> staged_events_;  //!< decode targets, by ring slot
+  size_t staged_first_ = 0;
+  size_t staged_count_ = 0;
   CheckpointBatch batches_[2];
   int filling_ = 0;
   Committer committer_;

@@ -12,6 +12,7 @@ namespace gm::stream::internal {
 
 void Worker::OnAssign(std::vector<bus::PartitionOffset>& partitions) {
   auto log = Logger("stream");
+  Drain();  // the staged messages go to the tasks hosted when they were read
   std::vector<int32_t> ids;
   for (const bus::PartitionOffset& p : partitions) {
     if (std::find(ids.begin(), ids.end(), p.partition) == ids.end()) ids.push_back(p.partition);

@@ -182,6 +182,15 @@ double AnomalyDetector::Score(const events::Transaction& tx, Micros effective_ti
   return score;
 }
 
+void AnomalyDetector::Prefetch(const events::Transaction& tx, Lookahead step) const {
+  if (step == Lookahead::kFar) {
+    users_.PrefetchSlot(tx.user_id);
+    catalog_.PrefetchCustomer(tx.user_id);
+  } else {
+    users_.PrefetchEntry(tx.user_id);
+  }
+}
+
 std::string_view AnomalyDetector::DominantCategory(const events::Transaction& tx) {
   // The amount per category (few per transaction: a linear scan beats hashing).
   category_amounts_.clear();

@@ -52,6 +52,11 @@ class AnomalyDetector {
   //! Scores `tx` (at `effective_time`), appends a row to `out` when the score is ≥ 0.5,
   //! and returns the score.
   double Score(const events::Transaction& tx, Micros effective_time, std::vector<AnomalyRow>& out);
+  //! Loads ahead what scoring `tx` reads among state far larger than the cache, in two
+  //! steps for a transaction some way ahead of the one being scored: kFar (its user's
+  //! index slot and home country), then kNear (its user's state, found through the slot).
+  enum class Lookahead { kFar, kNear };
+  void Prefetch(const events::Transaction& tx, Lookahead step) const;
 
   //! Forgets what can no longer matter once everything before `watermark` is applied:
   //! velocity entries older than the window, users idle longer than baseline_ttl.

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/prefetch.h"
+
 namespace gm::stream {
 
 //! A map from string ids (user ids) to V for per-key processor state, laid out for a hot
@@ -31,6 +33,16 @@ class IdTable {
       if (s.index == kNone) return kNone;
       if (s.tag == tag && entries_[s.index].id == id) return s.index;
     }
+  }
+
+  //! Starts loading the index slot where Find(id) begins.
+  void PrefetchSlot(std::string_view id) const {
+    if (!slots_.empty()) PrefetchForRead(&slots_[Tag(id) & Mask()]);
+  }
+  //! Starts loading id's entry (its slot should be loaded by now: PrefetchSlot a few
+  //! lookups earlier). Nothing when absent.
+  void PrefetchEntry(std::string_view id) const {
+    if (const uint32_t index = Find(id); index != kNone) PrefetchForRead(&entries_[index]);
   }
 
   //! Adds `id` with a value-initialized V and returns its index. REQUIRES: Find(id) == kNone.
