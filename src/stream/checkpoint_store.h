@@ -163,7 +163,7 @@ class NullCheckpointStore : public CheckpointStore {
 };
 
 //! Keeps only the latest offsets and snapshots in memory and counts the rows it is given:
-//! the null store of benchmarks and engine tests. Behaves like the PostgreSQL store where
+//! the stand-in for PostgreSQL in engine tests. Behaves like the PostgreSQL store where
 //! the engine can tell: offsets and snapshots are kept per consumer group with their
 //! generation and fenced the same way (Aborted, nothing applied); a batch holding a bad
 //! archive row (CopyRows::status) is refused whole (InvalidArgument). Archive rows are only

@@ -54,6 +54,8 @@ struct AnomalyRow {
   std::vector<std::string> types;  //!< in the order: high_value, unusual_quantity, velocity,
                                    //!< geo_mismatch, amount_mismatch, statistical
   std::string description;         //!< one sentence per type, for people
+
+  bool operator==(const AnomalyRow&) const = default;
 };
 
 //! One dead_letter_events row.

@@ -65,5 +65,23 @@ TEST(IdTableTest, MatchesAMapThroughRandomInsertsAndErasures) {
   EXPECT_EQ(walked, model);
 }
 
+// Prefetching is only a hint: on an empty table, for an absent id and for a present one
+// it changes nothing.
+TEST(IdTableTest, PrefetchChangesNothing) {
+  IdTable<int> table;
+  table.PrefetchSlot("a");
+  table.PrefetchEntry("a");
+  const uint32_t a = table.Insert("a");
+  table.value(a) = 7;
+  table.PrefetchSlot("a");
+  table.PrefetchEntry("a");
+  table.PrefetchSlot("b");
+  table.PrefetchEntry("b");
+  EXPECT_EQ(table.size(), 1u);
+  EXPECT_EQ(table.Find("a"), a);
+  EXPECT_EQ(table.value(a), 7);
+  EXPECT_EQ(table.Find("b"), IdTable<int>::kNone);
+}
+
 }  // namespace
 }  // namespace gm::stream

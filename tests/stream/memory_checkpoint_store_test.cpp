@@ -1,5 +1,6 @@
-// MemoryCheckpointStore: the stand-in for PostgreSQL in engine tests and benchmarks, so it
-// must refuse what the PostgreSQL store refuses (fencing, bad rows) and keep rows by key.
+// MemoryCheckpointStore: the stand-in for PostgreSQL in engine tests, so it must refuse what
+// the PostgreSQL store refuses (fencing, bad rows) and keep rows by key. And
+// NullCheckpointStore, which drops everything (benchmarks).
 #include <gtest/gtest.h>
 
 #include "stream/checkpoint_store.h"
@@ -205,6 +206,30 @@ TEST(MemoryCheckpointStoreTest, KeepsRowsByKeyAndCountsWhatItWasGiven) {
   EXPECT_EQ(t.anomalies, 4);
   EXPECT_EQ(t.sales_rows, 4);
   EXPECT_EQ(t.dead_letters, 2);
+}
+
+// `stream --null-store` and the processing core's benchmark: accepts everything, keeps
+// nothing, so a later run starts afresh.
+TEST(NullCheckpointStoreTest, CountsCommitsAndKeepsNothing) {
+  NullCheckpointStore store;
+  Result<int64_t> first = store.Claim("g", {0, 1}, "test");
+  Result<int64_t> second = store.Claim("g", {0, 1}, "test");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_GT(*second, *first);
+  CheckpointBatch b = NewBatch("g", *second);
+  b.offsets.push_back({"t", 0, 42});
+  b.snapshots[0] = "state";
+  AddTransaction(b, "T1");
+  AddTransaction(b, "T2");
+  ASSERT_TRUE(store.Commit(b).ok());
+  EXPECT_TRUE(store.Compact("g", 0, *second, 1, "state").ok());
+  EXPECT_EQ(store.commits(), 1);
+  EXPECT_EQ(store.transactions(), 2);
+  Result<RestoredCheckpoint> loaded = store.Load("g");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(loaded->offsets.empty());
+  EXPECT_TRUE(loaded->snapshots.empty());
+  EXPECT_EQ(loaded->max_generation, 0);
 }
 
 }  // namespace
