@@ -103,16 +103,34 @@ run_stream_case() {
 no_setup() { :; }
 run_stream_case "stream file → PostgreSQL, all processors (sales, anomalies, archive, sessions/carts, inventory)" \
   truncate_outputs -- "$bin" stream --from "file:$work/stream.jsonl" --until-eof "${pg_flags[@]}"
-run_stream_case "stream file → null store (processing core, 1 thread)" no_setup -- \
+run_stream_case "stream file → null store, all processors (decoding included, 1 thread)" no_setup -- \
   "$bin" stream --from "file:$work/stream.jsonl" --until-eof --null-store "${pg_flags[@]}"
 # The stream engine issue's own processors (its throughput targets predate sessions, carts
 # and inventory); the other tables stay untouched.
 issue3=(--processors sales,anomalies,archive)
 run_stream_case "stream file → PostgreSQL, sales + anomalies + archive" \
   truncate_outputs -- "$bin" stream --from "file:$work/stream.jsonl" --until-eof "${issue3[@]}" "${pg_flags[@]}"
-run_stream_case "stream file → null store, sales + anomalies + archive (1 thread)" no_setup -- \
+run_stream_case "stream file → null store, sales + anomalies + archive (decoding included, 1 thread)" no_setup -- \
   "$bin" stream --from "file:$work/stream.jsonl" --until-eof --null-store "${issue3[@]}" "${pg_flags[@]}"
 rm -f "$work/stream.jsonl"
+
+# The processing core on its own (bench/stream_core_bench.cpp): the same seed-profile events,
+# decoded before timing, through everything `stream` does after decoding into a store that
+# drops them. "per core" divides by the CPU time of the whole process (engine + committer).
+"$build/bench/stream_core_bench" --benchmark_repetitions="$runs" \
+  --benchmark_report_aggregates_only=true >"$work/core" 2>/dev/null
+# core_rate CASE: the median items/s of that case, in events/s.
+core_rate() {
+  sed -n "s|^BM_ProcessingCore/$1/.*_median .*items_per_second=\([0-9.]*\)\([kMG]\?\)/s.*|\1 \2|p" \
+    "$work/core" | awk '{m = $2 == "k" ? 1e3 : $2 == "M" ? 1e6 : $2 == "G" ? 1e9 : 1; printf "%.0f", $1 * m}'
+}
+for c in "IssueThree_PerCore|processing core: decoded events → null store, sales + anomalies + archive, per core" \
+         "IssueThree_Wall|processing core: the same, per wall second (1 engine thread)" \
+         "AllProcessors_PerCore|processing core: decoded events → null store, all processors, per core"; do
+  rate=$(core_rate "${c%%|*}")
+  rows+=("| ${c#*|} | $(thousands "$rate") | |")
+  echo "bench: ${c#*|}: $rate events/s" >&2
+done
 
 # Freshness: the generator paces 50,000 events/s into the in-process bus; each checkpoint
 # (every 250 ms) is timed from the arrival of its oldest message to the end of its commit.
@@ -200,7 +218,7 @@ printf '%s\n' "${api_rows[@]}"
 
 # Micro-benchmarks (Google Benchmark): decode/encode per topic.
 for b in "$build"/bench/*_bench; do
-  [[ -x $b ]] || continue
+  [[ -x $b && $b != */stream_core_bench ]] || continue  # in the table above
   echo
   echo "### $(basename "$b")"
   "$b" --benchmark_repetitions="$runs" --benchmark_report_aggregates_only=true \
