@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "bus/bus.h"
-#include "common/prefetch.h"
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
 #include "stream/engine.h"
@@ -72,55 +71,6 @@ void PerfControl(const char* command) {
   }
 }
 
-// Starts loading the active member of `e` (its first 192 bytes: ids, key, time).
-void PrefetchActiveMember(const events::Event& e) {
-  const void* member = &e.transaction;
-  switch (e.topic) {
-    case events::Topic::kTransactions:
-      break;
-    case events::Topic::kProductViews:
-      member = &e.view;
-      break;
-    case events::Topic::kCartEvents:
-      member = &e.cart;
-      break;
-    case events::Topic::kInventoryUpdates:
-      member = &e.inventory;
-      break;
-  }
-  for (int line = 0; line < 3; ++line) PrefetchForRead(static_cast<const char*>(member) + 64 * line);
-}
-
-// One partition of decoded events, handed out as a file source hands out lines. The
-// engine finds a message's event where the decoder left it, i.e. in the cache; here the
-// events lie in a gigabyte-sized array instead, so the source loads each a few messages
-// before handing it out (without that, the first touch of every event is a wait for
-// memory that the decoding path does not have).
-class DecodedSource final : public bus::Source {
- public:
-  explicit DecodedSource(std::vector<events::Event>& events) : events_(events) {}
-  Result<size_t> Poll(const bus::MessageHandler& handler, std::chrono::milliseconds) override {
-    size_t delivered = 0;
-    for (; next_ < events_.size() && delivered < 8192; ++next_, ++delivered) {
-      if (next_ + 16 < events_.size()) PrefetchForRead(&events_[next_ + 16].topic);
-      if (next_ + 8 < events_.size()) PrefetchActiveMember(events_[next_ + 8]);
-      bus::Message m;
-      m.topic = "core-bench";
-      m.offset = static_cast<int64_t>(next_) + 1;
-      m.topic_is_schema = false;
-      m.event = &events_[next_];
-      handler(m);
-    }
-    return delivered;
-  }
-  bool AtEnd() const override { return next_ == events_.size(); }
-  Status Commit(const std::vector<bus::PartitionOffset>&) override { return Status::Ok(); }
-
- private:
-  std::vector<events::Event>& events_;
-  size_t next_ = 0;
-};
-
 // The stream engine issue's own processors; `all` adds sessions, carts and inventory.
 constexpr StreamProcessors kIssueThree{.sessions = false, .inventory = false};
 constexpr StreamProcessors kAll{};
@@ -136,7 +86,9 @@ void BM_ProcessingCore(benchmark::State& state, StreamProcessors processors) {
     auto events = std::make_unique<std::vector<events::Event>>(input.events);
     NullCheckpointStore store;
     auto engine = std::make_unique<Engine>(options, store, input.catalog);
-    DecodedSource source(*events);
+    // The decoder leaves each event in the cache for the engine; these lie in a 1 GB array,
+    // so the source loads each a few messages ahead instead.
+    testing::DecodedSource source(*events, {.max_per_poll = 8192, .load_ahead = true});
     const std::atomic<bool> stop{false};
     state.ResumeTiming();
     PerfControl("enable");

@@ -13,9 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "bus/bus.h"
-#include "events/codec.h"
 #include "common/config.h"
+#include "events/codec.h"
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
 #include "stream/engine.h"
@@ -34,30 +33,6 @@ class TickingClock final : public Clock {
 
  private:
   mutable std::atomic<Micros> now_{1'800'000'000LL * kMicrosPerSecond};
-};
-
-class DecodedSource final : public bus::Source {
- public:
-  explicit DecodedSource(std::vector<events::Event>& events) : events_(events) {}
-  Result<size_t> Poll(const bus::MessageHandler& handler, std::chrono::milliseconds) override {
-    size_t delivered = 0;
-    // Small polls: staged messages must be drained at the end of each.
-    for (; next_ < events_.size() && delivered < 100; ++next_, ++delivered) {
-      bus::Message m;
-      m.topic = "decoded";
-      m.offset = static_cast<int64_t>(next_) + 1;
-      m.topic_is_schema = false;
-      m.event = &events_[next_];
-      handler(m);
-    }
-    return delivered;
-  }
-  bool AtEnd() const override { return next_ == events_.size(); }
-  Status Commit(const std::vector<bus::PartitionOffset>&) override { return Status::Ok(); }
-
- private:
-  std::vector<events::Event>& events_;
-  size_t next_ = 0;
 };
 
 struct Outcome {
@@ -143,7 +118,8 @@ TEST(EngineSourceTest, DecodedEventsGiveWhatTheirLinesGive) {
   TickingClock decoded_clock;
   MemoryCheckpointStore decoded_store;
   Engine decoded_engine(Options(decoded_clock), decoded_store, catalog);
-  DecodedSource source(shop.events);
+  // Small polls: the messages staged for their dedup check must be drained after each.
+  testing::DecodedSource source(shop.events, {.max_per_poll = 100});
   ASSERT_TRUE(decoded_engine.RunSource(source, /*until_eof=*/true, stop).ok());
   const Outcome decoded = Collect(decoded_engine, decoded_store);
   std::filesystem::remove_all(dir);
