@@ -206,8 +206,8 @@ echo "| stream engine, 250 ms checkpoints | ${fresh_p99%.*} ms |"
 echo "| for scale: the Spark pipeline this replaces, at 500 events/s | ~1,000 ms |"
 if ((${#rss_rows[@]})); then
   echo
-  echo "| memory (stream --from memory → PostgreSQL, seed profile) | min RSS MiB | max RSS MiB | spread | verdict |"
-  echo "|---|---:|---:|---:|---|"
+  echo "| memory (stream --from memory → PostgreSQL, seed profile) | min RSS MiB | max RSS MiB | mean | from the mean | spread | trend MiB/min | verdict |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${rss_rows[@]}"
 fi
 

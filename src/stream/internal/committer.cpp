@@ -1,5 +1,7 @@
 #include "stream/internal/committer.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "common/logging.h"
@@ -50,6 +52,21 @@ void Committer::GiveUpAfter(SteadyClock::time_point deadline) {
   cv_.notify_all();
 }
 
+void Committer::ReturnFreedMemory() {
+  // Checkpoint batches, COPY buffers and snapshots are large and short-lived, and the
+  // threads that free them are not the ones that allocate them: glibc keeps such memory in
+  // its arenas, where RSS crept up by ~100 MB over five live minutes. Handing it back
+  // every kTrimInterval costs a few milliseconds of this (otherwise idle) thread.
+  constexpr auto kTrimInterval = std::chrono::seconds(10);
+  const auto now = SteadyClock::now();
+  if (now - last_trim_ < kTrimInterval) return;
+  last_trim_ = now;
+  malloc_trim(0);
+  Logger("stream")->debug("returned freed heap memory in {} ms",
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              SteadyClock::now() - now).count());
+}
+
 void Committer::Loop() {
   auto log = Logger("stream");
   std::unique_lock lock(mu_);
@@ -77,6 +94,7 @@ void Committer::Loop() {
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
     if (s.ok() && attempt > 0) log->info("checkpoint committed after {} retries", attempt);
+    if (s.ok()) ReturnFreedMemory();
     lock.lock();
     completed_at_ = clock_.Now();
     result_ = s;

@@ -33,6 +33,8 @@ class Committer {
 
  private:
   void Loop();
+  //! Hands memory freed since the last time back to the system (at most every 10 s).
+  void ReturnFreedMemory();
   CheckpointStore& store_;
   const Clock& clock_;
   Micros completed_at_ = 0;  // written by the thread before busy_ clears; read after Wait
@@ -43,6 +45,7 @@ class Committer {
   bool quit_ = false;                                             // guarded by mu_
   Status result_;                                                 // guarded by mu_
   std::optional<std::chrono::steady_clock::time_point> give_up_;  // guarded by mu_
+  std::chrono::steady_clock::time_point last_trim_{};  // the thread's own
   std::thread thread_;
 };
 
