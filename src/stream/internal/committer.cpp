@@ -11,7 +11,7 @@ namespace gm::stream::internal {
 using SteadyClock = std::chrono::steady_clock;
 
 Committer::Committer(CheckpointStore& store, const Clock& clock)
-    : store_(store), clock_(clock), thread_([this] { Loop(); }) {}
+    : store_(store), clock_(clock), last_trim_(SteadyClock::now()), thread_([this] { Loop(); }) {}
 
 Committer::~Committer() {
   {
@@ -56,7 +56,9 @@ void Committer::ReturnFreedMemory() {
   // Checkpoint batches, COPY buffers and snapshots are large and short-lived, and the
   // threads that free them are not the ones that allocate them: glibc keeps such memory in
   // its arenas, where RSS crept up by ~100 MB over five live minutes. Handing it back
-  // every kTrimInterval costs a few milliseconds of this (otherwise idle) thread.
+  // every kTrimInterval (the first one kTrimInterval after the start, so a short run never
+  // pays for it) costs a few milliseconds of this otherwise idle thread; what was handed
+  // back is faulted in again when it is needed.
   constexpr auto kTrimInterval = std::chrono::seconds(10);
   const auto now = SteadyClock::now();
   if (now - last_trim_ < kTrimInterval) return;
