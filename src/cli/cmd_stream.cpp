@@ -81,8 +81,8 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
     if (Status s = bus::EnsureTopics(config.kafka, topics, config.bus.partitions); !s.ok()) {
       return ReportFailure(s);
     }
-    log->info("stream: Kafka {} (group {}, topic prefix '{}') → {} → {}{}",
-              config.kafka.brokers, config.kafka.group_id, config.kafka.topic_prefix, processors,
+    log->info("stream: Kafka {} (group {}, topic prefix '{}') → {} → {}{}", config.kafka.brokers,
+              config.kafka.group_id, config.kafka.topic_prefix, processors,
               flags.null_store ? "null store" : "PostgreSQL",
               flags.until_eof ? ", until every assigned partition is read to its end" : "");
     status = engine.RunKafka(config.kafka, flags.until_eof, signalled);
@@ -111,8 +111,8 @@ int RunStream(const CliContext& ctx, const StreamFlags& flags) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     });
-    log->info("stream: generator → memory bus ({} partitions) → {} → {}",
-              config.bus.partitions, processors, flags.null_store ? "null store" : "PostgreSQL");
+    log->info("stream: generator → memory bus ({} partitions) → {} → {}", config.bus.partitions,
+              processors, flags.null_store ? "null store" : "PostgreSQL");
     status = engine.RunMemory(bus, stop_engine);
     stop_engine = true;
     bus.Close();

@@ -44,9 +44,8 @@ void CatalogLookup::AddProduct(std::string product_id, std::string category, Cen
   Product& p = products_[KeyOf(product_id)];
   p.category = Intern(std::move(category));
   p.price = price;
-  p.initial_stock = initial_stock < 0 || initial_stock > INT32_MAX
-                        ? -1
-                        : static_cast<int32_t>(initial_stock);
+  p.initial_stock =
+      initial_stock < 0 || initial_stock > INT32_MAX ? -1 : static_cast<int32_t>(initial_stock);
 }
 
 uint64_t CatalogLookup::CustomerKey(std::string_view user_id) {
@@ -109,7 +108,8 @@ std::string_view CatalogLookup::HomeCountryOf(std::string_view user_id) const {
 }
 
 void CatalogLookup::PrefetchCustomer(std::string_view user_id) const {
-  if (!customer_slots_.empty()) PrefetchForRead(&customer_slots_[CustomerHome(CustomerKey(user_id))]);
+  if (!customer_slots_.empty())
+    PrefetchForRead(&customer_slots_[CustomerHome(CustomerKey(user_id))]);
 }
 
 Result<std::unique_ptr<CatalogLookup>> CatalogLookup::Load(store::ConnectionPool& pool) {

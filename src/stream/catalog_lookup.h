@@ -23,8 +23,9 @@ inline constexpr std::string_view kUnknownCategory = "unknown";
 
 //! What the processors need from the catalog: a product's category (for line items that
 //! do not name one), price (carts) and initial stock (inventory), and a customer's home
-//! country (the geo_mismatch rule). Immutable after loading, so any number of threads read it. Products and customers missing from
-//! it are normal (catalogs lag behind shops): lookups then return empty.
+//! country (the geo_mismatch rule). Immutable after loading, so any number of threads read it.
+//! Products and customers missing from it are normal (catalogs lag behind shops): lookups then
+//! return empty.
 class CatalogLookup {
  public:
   CatalogLookup() = default;

@@ -49,8 +49,8 @@ void CheckpointBatch::Clear() {
 
 bool CheckpointBatch::NoRows() const {
   return transactions.empty() && transaction_items.empty() && anomalies.empty() && sales.empty() &&
-         dead_letters.empty() && metrics.empty() && sessions.empty() &&
-         cart_abandonments.empty() && inventory.empty() && low_stock_alerts.empty();
+         dead_letters.empty() && metrics.empty() && sessions.empty() && cart_abandonments.empty() &&
+         inventory.empty() && low_stock_alerts.empty();
 }
 
 Result<RestoredCheckpoint> NullCheckpointStore::Load(const std::string& /*group*/) {

@@ -129,8 +129,8 @@ class CheckpointStore {
   //! generation owns the task now; Unavailable when the database is away (nothing is lost:
   //! the changes stay where they are). Takes `snapshot` so it can free it as early as it
   //! can: it is the task's whole state, often hundreds of megabytes.
-  virtual Status Compact(const std::string& group, int32_t task, int64_t generation,
-                         int64_t number, std::string snapshot) = 0;
+  virtual Status Compact(const std::string& group, int32_t task, int64_t generation, int64_t number,
+                         std::string snapshot) = 0;
 };
 
 //! Commits into PostgreSQL through `pool` (sql/0001_core.sql, 0002_stream.sql; the
@@ -208,7 +208,7 @@ class MemoryCheckpointStore : public CheckpointStore {
     };
     struct Snapshot {
       std::string bytes;
-      std::vector<std::string> changes;  //!< incremental snapshots after `bytes`
+      std::vector<std::string> changes;     //!< incremental snapshots after `bytes`
       std::vector<int64_t> change_numbers;  //!< their CheckpointBatch::NumberOf
       int64_t generation = 0;
     };

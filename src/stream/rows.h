@@ -96,8 +96,8 @@ struct SessionRow {
   int32_t purchases = 0;
   Cents total_amount = 0;  //!< Σ line items of its purchases
   int32_t distinct_products_viewed = 0;
-  std::string device;   //!< the first one its events named; empty = unknown
-  std::string country;  //!< likewise
+  std::string device;      //!< the first one its events named; empty = unknown
+  std::string country;     //!< likewise
   bool converted = false;  //!< purchases > 0
   bool abandoned = false;  //!< its last cart abandonment was not recovered
   bool is_closed = false;  //!< the watermark passed session_end + the gap
@@ -145,9 +145,9 @@ struct LowStockAlertRow {
   std::string product_id;
   int32_t alert_no = 0;  //!< 1, 2, … per product
   int32_t task = 0;
-  std::string status;    //!< open | updated | resolved
-  std::string severity;  //!< low | critical (the latest while open)
-  int64_t available_stock = 0;  //!< at the last change
+  std::string status;            //!< open | updated | resolved
+  std::string severity;          //!< low | critical (the latest while open)
+  int64_t available_stock = 0;   //!< at the last change
   int64_t lowest_available = 0;  //!< while open
   Micros opened_at = 0;
   Micros updated_at = 0;   //!< effective time of the last change
@@ -163,9 +163,9 @@ struct StockChange {
   OrderKey key;
   uint32_t sub = 0;
   std::string product_id;
-  std::string category;   //!< as the causing event named it; may be empty
-  int64_t sold = 0;       //!< units sold (≥ 0)
-  int64_t reserved = 0;   //!< signed change of reserved units
+  std::string category;  //!< as the causing event named it; may be empty
+  int64_t sold = 0;      //!< units sold (≥ 0)
+  int64_t reserved = 0;  //!< signed change of reserved units
 };
 
 }  // namespace gm::stream

@@ -1,9 +1,9 @@
 // CatalogLookup in memory (loading it from PostgreSQL is covered by the pipeline test).
+#include "stream/catalog_lookup.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "stream/catalog_lookup.h"
 
 namespace gm::stream {
 namespace {
@@ -13,7 +13,7 @@ std::string Country(int i) { return i % 3 == 0 ? "USA" : i % 3 == 1 ? "UK" : "Fr
 TEST(CatalogLookupTest, FindsEveryCustomerAcrossGrowth) {
   CatalogLookup catalog;
   EXPECT_EQ(catalog.HomeCountryOf("U1"), "");
-  catalog.PrefetchCustomer("U1");  // an empty catalog is fine too
+  catalog.PrefetchCustomer("U1");     // an empty catalog is fine too
   constexpr int kCustomers = 10'000;  // several times the first table's size
   for (int i = 0; i < kCustomers; ++i) catalog.AddCustomer("U" + std::to_string(i), Country(i));
   EXPECT_EQ(catalog.customers(), static_cast<size_t>(kCustomers));

@@ -4,7 +4,6 @@
 // generated stream (with its injected anomalies and the generator's catalog) plus repeats:
 // duplicates within the dedup horizon and events older than the watermark (late).
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -15,10 +14,10 @@
 
 #include "common/config.h"
 #include "events/codec.h"
+#include "generated_shop.h"
 #include "stream/catalog_lookup.h"
 #include "stream/checkpoint_store.h"
 #include "stream/engine.h"
-#include "generated_shop.h"
 
 namespace gm::stream {
 namespace {

@@ -1,8 +1,9 @@
 #pragma once
 
 // The generator's events and catalog in process, and a source of decoded events, for tests
-// and benchmarks that feed the stream engine without files or a database (bench/stream_core_bench.cpp,
-// tests/stream/engine_source_test.cpp). Header-only; aborts when the generator fails.
+// and benchmarks that feed the stream engine without files or a database
+// (bench/stream_core_bench.cpp, tests/stream/engine_source_test.cpp). Header-only; aborts when the
+// generator fails.
 
 #include <cstdio>
 #include <cstdlib>
@@ -120,8 +121,8 @@ inline void LoadCatalog(const GeneratorConfig& config, CatalogLookup& catalog) {
   const auto categories = generator::Catalog::categories();
   for (int64_t i = 0; i < products.size(); ++i) {
     const generator::Product& p = products.product(i);
-    catalog.AddProduct(p.id, std::string(categories[static_cast<size_t>(p.category)].name),
-                       p.price, p.initial_stock);
+    catalog.AddProduct(p.id, std::string(categories[static_cast<size_t>(p.category)].name), p.price,
+                       p.initial_stock);
   }
   const generator::Customers customers(config.customers, config.seed, *config.start);
   const auto countries = generator::Customers::countries();

@@ -3,8 +3,8 @@
 // NullCheckpointStore, which drops everything (benchmarks).
 #include <gtest/gtest.h>
 
-#include "stream/checkpoint_store.h"
 #include "store_contract.h"
+#include "stream/checkpoint_store.h"
 
 namespace gm::stream {
 namespace {

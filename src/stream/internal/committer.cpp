@@ -64,9 +64,9 @@ void Committer::ReturnFreedMemory() {
   if (now - last_trim_ < kTrimInterval) return;
   last_trim_ = now;
   malloc_trim(0);
-  Logger("stream")->debug("returned freed heap memory in {} ms",
-                          std::chrono::duration_cast<std::chrono::milliseconds>(
-                              SteadyClock::now() - now).count());
+  Logger("stream")->debug(
+      "returned freed heap memory in {} ms",
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - now).count());
 }
 
 void Committer::Loop() {

@@ -45,7 +45,7 @@ class Committer {
   bool quit_ = false;                                             // guarded by mu_
   Status result_;                                                 // guarded by mu_
   std::optional<std::chrono::steady_clock::time_point> give_up_;  // guarded by mu_
-  std::chrono::steady_clock::time_point last_trim_;  // the thread's own
+  std::chrono::steady_clock::time_point last_trim_;               // the thread's own
   std::thread thread_;
 };
 

@@ -187,7 +187,7 @@ class DedupSet {
   static constexpr size_t kSlotsPerLine = kLineBytes / sizeof(Slot);
   std::vector<Slot> slots_;  //!< power-of-two size, at most 3/4 full
   size_t line_shift_ = 0;    //!< slots from slots_.data() to the first line boundary
-  size_t size_ = 0;                                     //!< occupied slots (live or forgotten)
+  size_t size_ = 0;          //!< occupied slots (live or forgotten)
   Micros cutoff_ = std::numeric_limits<Micros>::min();  //!< the latest cutoff seen
   std::vector<Slot> unsaved_;  //!< sightings since the last ClearChanges, in order
 };

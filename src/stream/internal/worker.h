@@ -187,14 +187,14 @@ class Worker {
     Task* task = nullptr;
     int32_t partition = 0;
     int64_t offset = 0;
-    Micros time = 0;  //!< the event's
+    Micros time = 0;                    //!< the event's
     Micros watermark_before = kNoTime;  //!< the partition's, before this event was read
-    uint64_t id_hash = 0;  //!< IdHash of the event's id
+    uint64_t id_hash = 0;               //!< IdHash of the event's id
   };
   //! How far ahead of its dedup check a message's slot is prefetched: enough to cover a
   //! memory access at the engine's per-event time.
   static constexpr size_t kStaged = 8;
-  std::array<Staged, kStaged> staged_;  //!< a ring: staged_count_ from staged_first_
+  std::array<Staged, kStaged> staged_;                //!< a ring: staged_count_ from staged_first_
   std::array<events::Event, kStaged> staged_events_;  //!< decode targets, by ring slot
   size_t staged_first_ = 0;
   size_t staged_count_ = 0;
