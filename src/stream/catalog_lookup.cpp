@@ -53,31 +53,31 @@ uint64_t CatalogLookup::CustomerKey(std::string_view user_id) {
   return key == 0 ? 1 : key;
 }
 
+size_t CatalogLookup::CustomerSlotOf(uint64_t key) const {
+  size_t i = key & (customer_slots_.size() - 1);
+  while (customer_slots_[i].key != 0 && customer_slots_[i].key != key) {
+    i = (i + 1) & (customer_slots_.size() - 1);
+  }
+  return i;
+}
+
 void CatalogLookup::ReserveCustomers(size_t n) {
   size_t size = 1024;
   while (size < 2 * n) size *= 2;
   if (size <= customer_slots_.size()) return;
   std::vector<CustomerSlot> old = std::exchange(customer_slots_, std::vector<CustomerSlot>(size));
   for (const CustomerSlot& slot : old) {
-    if (slot.key == 0) continue;
-    size_t i = CustomerHome(slot.key);
-    while (customer_slots_[i].key != 0) i = (i + 1) & (customer_slots_.size() - 1);
-    customer_slots_[i] = slot;
+    if (slot.key != 0) customer_slots_[CustomerSlotOf(slot.key)] = slot;
   }
 }
 
 void CatalogLookup::AddCustomer(std::string user_id, std::string country) {
   const uint16_t name = Intern(std::move(country));
   const uint64_t key = CustomerKey(user_id);
-  if (customer_slots_.empty() || 2 * (customers_ + 1) > customer_slots_.size()) {
-    ReserveCustomers(customers_ + 1);
-  }
-  size_t i = CustomerHome(key);
-  while (customer_slots_[i].key != 0 && customer_slots_[i].key != key) {
-    i = (i + 1) & (customer_slots_.size() - 1);
-  }
-  if (customer_slots_[i].key == 0) ++customers_;
-  customer_slots_[i] = {key, name};
+  if (2 * (customers_ + 1) > customer_slots_.size()) ReserveCustomers(customers_ + 1);
+  CustomerSlot& slot = customer_slots_[CustomerSlotOf(key)];
+  if (slot.key == 0) ++customers_;
+  slot = {key, name};
 }
 
 std::string_view CatalogLookup::CategoryOf(std::string_view product_id) const {
@@ -99,17 +99,13 @@ std::optional<int64_t> CatalogLookup::InitialStockOf(std::string_view product_id
 
 std::string_view CatalogLookup::HomeCountryOf(std::string_view user_id) const {
   if (customer_slots_.empty()) return {};
-  const uint64_t key = CustomerKey(user_id);
-  for (size_t i = CustomerHome(key);; i = (i + 1) & (customer_slots_.size() - 1)) {
-    const CustomerSlot& slot = customer_slots_[i];
-    if (slot.key == key) return names_[slot.country];
-    if (slot.key == 0) return {};
-  }
+  const CustomerSlot& slot = customer_slots_[CustomerSlotOf(CustomerKey(user_id))];
+  return slot.key == 0 ? std::string_view() : std::string_view(names_[slot.country]);
 }
 
 void CatalogLookup::PrefetchCustomer(std::string_view user_id) const {
-  if (!customer_slots_.empty())
-    PrefetchForRead(&customer_slots_[CustomerHome(CustomerKey(user_id))]);
+  if (customer_slots_.empty()) return;
+  PrefetchForRead(&customer_slots_[CustomerKey(user_id) & (customer_slots_.size() - 1)]);
 }
 
 Result<std::unique_ptr<CatalogLookup>> CatalogLookup::Load(store::ConnectionPool& pool) {

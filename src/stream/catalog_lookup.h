@@ -74,7 +74,8 @@ class CatalogLookup {
     uint16_t country = 0;
   };
   static uint64_t CustomerKey(std::string_view user_id);
-  size_t CustomerHome(uint64_t key) const { return key & (customer_slots_.size() - 1); }
+  //! The slot holding `key`, or the empty slot where it would go. REQUIRES: a table.
+  size_t CustomerSlotOf(uint64_t key) const;
   void ReserveCustomers(size_t n);
   std::vector<CustomerSlot> customer_slots_;
   size_t customers_ = 0;
